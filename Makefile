@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+# Rust per-CPU variables for Linux: build, boot, test and export the series.
+# Every target provisions what it needs (as root) and caches it in /var/cache/rust-percpu.
+
+H := bash harness
+
+# make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
+SUITE ?= rust_*
+
+.PHONY: run test check series tree build
+
+run:
+	$(H)/series.sh
+	$(H)/build.sh
+	$(H)/boot.sh run
+
+test:
+	$(H)/series.sh
+	$(H)/build.sh
+	KUNIT_GLOB='$(SUITE)' $(H)/boot.sh test
+
+check:
+	$(H)/check.sh
+
+series:
+	$(H)/export.sh
+
+tree:
+	$(H)/series.sh
+
+build:
+	$(H)/series.sh
+	$(H)/build.sh

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boots the built kernel in QEMU (TCG) with an initramfs that loads and unloads the sample.
+# Usage: boot.sh run|test   Console log: $TOP/out/<build>-<mode>.log
+#   run:  KUnit off; prints the sample's output.
+#   test: KUnit runs the rust_* suites at boot; results are parsed with kunit.py.
+# Prints "N passed, N failed" (test) and exits non-zero on any failure.
+
+. "$(dirname "$0")/lib.sh"
+need_root
+
+mode=${1:-test}
+name=${BUILD_NAME:-x86_64}
+out=$OUT-$name
+smp=${SMP:-4}
+tmo=${QEMU_TIMEOUT:-600}
+glob=${KUNIT_GLOB:-rust_*}
+kernel=$ROOT$out/arch/x86/boot/bzImage
+ko=$ROOT$out/samples/rust/rust_percpu.ko
+[ -f "$kernel" ] || die "no kernel at $kernel: build first"
+
+mkdir -p "$TOP/out"
+log_file=$TOP/out/$name-$mode.log
+
+# The initramfs: busybox and the sample module.
+ird=$ROOT/src/initramfs-$name
+rm -rf "$ird"
+mkdir -p "$ird"/{bin,dev,proc,sys}
+cp "$ROOT/usr/bin/busybox" "$ird/bin/busybox"
+for t in sh mount insmod rmmod cat echo reboot grep; do ln -s busybox "$ird/bin/$t"; done
+[ -f "$ko" ] && cp "$ko" "$ird/rust_percpu.ko"
+cat >"$ird/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+echo "harness: userspace up"
+if [ ! -f /rust_percpu.ko ]; then
+	echo "harness: sample module missing"
+elif insmod /rust_percpu.ko; then
+	echo "harness: insmod ok"
+	if rmmod rust_percpu; then echo "harness: rmmod ok"; else echo "harness: rmmod failed"; fi
+else
+	echo "harness: insmod failed"
+fi
+echo "harness: done"
+reboot -f
+INIT
+chmod +x "$ird/init"
+IN_DIR=/src/initramfs-$name in_root "find . | cpio -o -H newc --quiet >../initramfs-$name.cpio" ||
+	die "could not make the initramfs"
+
+append="console=ttyS0 panic=-1 oops=panic"
+if [ "$mode" = test ]; then
+	append="$append kunit.enable=1 kunit.filter_glob=$glob"
+else
+	append="$append kunit.enable=0"
+fi
+
+log "booting $name in QEMU (TCG, $smp CPUs, timeout ${tmo}s)"
+rc=0
+timeout -k 10 "$tmo" chroot "$ROOT" qemu-system-x86_64 -accel tcg,thread=multi -m 1G \
+	-smp "$smp" -display none -monitor none -serial stdio -no-reboot \
+	-kernel "$out/arch/x86/boot/bzImage" -initrd "/src/initramfs-$name.cpio" \
+	-append "$append" </dev/null >"$log_file" 2>&1 || rc=$?
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	echo "QEMU did not finish within ${tmo}s and was killed; last console lines:" >&2
+	tail -n 30 "$log_file" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+fail=0
+pass=0
+# Anything the kernel reports as a bug fails the run.
+reports=$(grep -nE 'BUG:|WARNING:|Oops|Kernel panic|general protection|KASAN:|UBSAN:|Call Trace:|lockdep|sleeping function called|smp_processor_id\(\) in preemptible|possible recursive locking' "$log_file" | head -20 || true)
+if [ -n "$reports" ]; then
+	echo "kernel reports in the console log ($log_file):" >&2
+	echo "$reports" >&2
+	fail=$((fail + 1))
+fi
+
+if [ "$mode" = test ]; then
+	# kunit.py parses the TAP part of the console (everything before userspace starts).
+	sed -n '1,/harness: userspace up/p' "$log_file" >"$ROOT/src/kunit-$name.log"
+	IN_DIR=$SRC in_root "python3 tools/testing/kunit/kunit.py parse /src/kunit-$name.log" \
+		>"$TOP/out/$name-kunit.txt" 2>&1 || true
+	summary=$(grep -E 'Ran [0-9]+ tests' "$TOP/out/$name-kunit.txt" | tail -1 || true)
+	[ -n "$summary" ] || { echo "no KUnit results in the console log" >&2; tail -n 30 "$log_file" >&2; }
+	kp=$(sed -nE 's/.*passed: ([0-9]+).*/\1/p' <<<"$summary")
+	kf=$(sed -nE 's/.*failed: ([0-9]+).*/\1/p' <<<"$summary")
+	kc=$(sed -nE 's/.*crashed: ([0-9]+).*/\1/p' <<<"$summary")
+	grep -E '\[(FAILED|CRASHED)\]' "$TOP/out/$name-kunit.txt" >&2 || true
+	log "KUnit: ${summary:-no results}"
+	pass=$((pass + ${kp:-0}))
+	fail=$((fail + ${kf:-0} + ${kc:-0}))
+	[ -n "$summary" ] || fail=$((fail + 1))
+	# Every suite we must run has to be there.
+	for suite in ${REQUIRED_SUITES:-}; do
+		grep -q "# Subtest: $suite\$" "$log_file" ||
+			{ echo "KUnit suite $suite did not run" >&2; fail=$((fail + 1)); }
+	done
+else
+	# Show what the sample printed.
+	grep -E 'rust_percpu|harness:' "$log_file" | sed 's/^\[ *[0-9.]*\] //'
+fi
+
+if grep -q 'harness: insmod ok' "$log_file" && grep -q 'harness: rmmod ok' "$log_file"; then
+	pass=$((pass + 1))
+else
+	echo "the sample module did not load and unload cleanly:" >&2
+	grep -E 'rust_percpu|harness:' "$log_file" >&2 || tail -n 30 "$log_file" >&2
+	fail=$((fail + 1))
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

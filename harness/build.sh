@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Configures and builds the kernel tree in the build root, incrementally.
+# Usage: build.sh [config fragment...] (default: config/base.config config/percpu.config)
+
+. "$(dirname "$0")/lib.sh"
+need_root
+
+frags=("$@")
+[ ${#frags[@]} -gt 0 ] || frags=("$TOP/config/base.config" "$TOP/config/percpu.config")
+name=${BUILD_NAME:-x86_64}
+out=$OUT-$name
+cat "${frags[@]}" >"$ROOT/src/$name.config"
+
+MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
+log "configuring $name (allnoconfig + ${frags[*]##*/})"
+in_root "mkdir -p $out && KCONFIG_ALLCONFIG=/src/$name.config $MAKE allnoconfig >/dev/null" ||
+	die "kernel configuration failed"
+# Every line of the fragments must have survived Kconfig.
+missing=$(grep -h '^CONFIG_' "$ROOT/src/$name.config" | while read -r l; do
+	grep -qxF "$l" "$ROOT$out/.config" || echo "$l"; done)
+[ -z "$missing" ] || die "Kconfig dropped: $(echo $missing) (unmet dependencies?)"
+
+log "building $name (log: $ROOT$out/build.log)"
+start=$(date +%s)
+if ! in_root "$MAKE bzImage modules >$out/build.log 2>&1"; then
+	grep -E 'error|warning' "$ROOT$out/build.log" | head -40 >&2
+	tail -20 "$ROOT$out/build.log" >&2
+	die "kernel build failed"
+fi
+log "built $name in $(( $(date +%s) - start ))s"

@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Static checks: rustfmtcheck, a CLIPPY=1 build, rustdoc, checkpatch --strict on the exported
+# series and the 100-column limit. Warnings count only in our files.
+# Prints "N passed, N failed" over the checks and exits non-zero if one failed.
+
+. "$(dirname "$0")/lib.sh"
+need_root
+"$TOP/harness/series.sh"
+"$TOP/harness/build.sh" >/dev/null
+
+name=${BUILD_NAME:-x86_64}
+out=$OUT-$name
+MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
+ours='rust/kernel/percpu|rust/kernel/cpumask.rs|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
+pass=0
+fail=0
+result() { # name, status
+	if [ "$2" = 0 ]; then pass=$((pass + 1)); log "check $1: ok"
+	else fail=$((fail + 1)); log "check $1: FAILED"; fi
+}
+
+# Warnings whose location (the "-->" line that follows) is one of our files.
+our_warnings() {
+	awk -v re="$ours" '/^(warning|error)/ { msg = $0; next }
+		/^ *--> / && msg != "" { if ($2 ~ re) print msg " at " $2; msg = "" }' "$1"
+}
+
+in_root "$MAKE rustfmtcheck" >"$ROOT$out/rustfmt.log" 2>&1
+st=$?
+[ $st = 0 ] || head -40 "$ROOT$out/rustfmt.log" >&2
+result rustfmtcheck $st
+
+in_root "$MAKE CLIPPY=1 bzImage modules" >"$ROOT$out/clippy.log" 2>&1
+st=$?
+w=$(our_warnings "$ROOT$out/clippy.log")
+[ -z "$w" ] || { echo "$w" >&2; st=1; }
+[ $st = 0 ] || tail -20 "$ROOT$out/clippy.log" >&2
+result clippy $st
+
+in_root "$MAKE rustdoc" >"$ROOT$out/rustdoc.log" 2>&1
+st=$?
+w=$(our_warnings "$ROOT$out/rustdoc.log")
+[ -z "$w" ] || { echo "$w" >&2; st=1; }
+result rustdoc $st
+
+"$TOP/harness/export.sh" >/dev/null
+dict=$(ls "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt 2>/dev/null)
+IN_DIR=$SRC in_root "scripts/checkpatch.pl --strict --codespell \
+	--codespellfile=${dict#$ROOT} -q /series/*.patch" >"$TOP/out/checkpatch.log" 2>&1 &&
+	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log"
+st=$?
+[ $st = 0 ] || cat "$TOP/out/checkpatch.log" >&2
+result checkpatch $st
+
+long=$(cd "$TOP" && git ls-files 'rust/*' 'samples/*' 'Documentation/*' 'series/*.diff' |
+	xargs awk 'length($0) > 100 { printf "%s:%d\n", FILENAME, FNR }')
+[ -z "$long" ] || echo "lines over 100 columns: $long" >&2
+result columns "$([ -z "$long" ] && echo 0 || echo 1)"
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

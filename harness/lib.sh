@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common settings for the harness scripts. Sourced, not run.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${RUST_PERCPU_CACHE:-/var/cache/rust-percpu}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+KVER=7.3
+
+# Packages of the build root. Changing this list (or provision.sh) makes a new root.
+ROOT_PKGS="rustc rust-src rustfmt rust-clippy clang lld llvm libclang-dev bindgen make flex
+bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git perl libdw-dev
+ca-certificates python3-docutils codespell"
+BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
+
+ROOT_KEY=$(printf '%s\n' "$ROOT_PKGS" "$BACKPORT_PKGS" "$MIRROR" |
+	cat - "$TOP/harness/provision.sh" | sha256sum | cut -c1-12)
+ROOT=$CACHE/root-$ROOT_KEY
+# Paths as seen inside the build root.
+SRC=/src/linux
+OUT=/src/out
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+	[ "$(id -u)" = 0 ] || die "the harness needs root (debootstrap, chroot); run it as root"
+}
+
+mount_root() {
+	local m
+	for m in proc sys dev; do
+		mountpoint -q "$ROOT/$m" || mount --rbind "/$m" "$ROOT/$m"
+		mount --make-rslave "$ROOT/$m" 2>/dev/null || true
+	done
+}
+
+# Run a command inside the build root, in the kernel tree unless told otherwise.
+in_root() {
+	mount_root
+	chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		LANG=C.UTF-8 TERM=dumb /bin/bash -c "cd ${IN_DIR:-$SRC} 2>/dev/null || cd /; $1"
+}

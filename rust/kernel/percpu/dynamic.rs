@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Dynamically allocated per-CPU variables: the Rust `alloc_percpu`.
+//!
+//! C header: [`include/linux/percpu.h`](srctree/include/linux/percpu.h)
+
+use super::{
+    PerCpu,
+    PerCpuPtr, //
+};
+use crate::{
+    alloc::{
+        AllocError,
+        Flags, //
+    },
+    cpu::CpuId,
+    cpumask,
+    prelude::*, //
+};
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
+
+/// The largest per-CPU allocation the C allocator serves (`PCPU_MIN_UNIT_SIZE`).
+const MAX_SIZE: usize = 32 << 10;
+/// The largest alignment the C allocator serves.
+const MAX_ALIGN: usize = crate::page::PAGE_SIZE;
+
+/// A dynamically allocated per-CPU variable, like the C `alloc_percpu_gfp`.
+///
+/// Holds one `T` for every possible CPU. Dropping it drops every CPU's value, once, on the CPU
+/// that drops it, then frees the memory with `free_percpu`. It is reached through the
+/// [`PerCpu`] trait (and [`ThisCpuOps`] for integers). To share one allocation between several
+/// users, put it in an [`Arc`](crate::sync::Arc).
+///
+/// `T` must be [`Send`]: the values of all CPUs are made and dropped by the one task that
+/// creates and drops the variable.
+///
+/// [`ThisCpuOps`]: super::ThisCpuOps
+///
+/// # Invariants
+///
+/// `ptr` was returned by `__alloc_percpu_gfp` for at least the size and alignment of `T`, is
+/// owned by this object, and every possible CPU's slot holds an initialised `T`.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU64, Ordering};
+/// use kernel::percpu::{CpuGuard, DynamicPerCpu, PerCpu};
+///
+/// let bytes = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+///
+/// let guard = CpuGuard::new();
+/// bytes.get(&guard).fetch_add(1500, Ordering::Relaxed);
+/// drop(guard);
+///
+/// let total: u64 = bytes.iter().map(|(_, v)| v.load(Ordering::Relaxed)).sum();
+/// assert_eq!(total, 1500);
+/// # Ok::<(), Error>(())
+/// ```
+#[doc(alias("alloc_percpu", "alloc_percpu_gfp", "free_percpu"))]
+pub struct DynamicPerCpu<T> {
+    ptr: NonNull<T>,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: Moving a `DynamicPerCpu` to another task moves the ownership of all CPUs' values,
+// which needs `T: Send`.
+unsafe impl<T: Send> Send for DynamicPerCpu<T> {}
+
+// SAFETY: Sharing `&DynamicPerCpu` lets several tasks access the values, but every `PerCpu`
+// method that gives concurrent access to one slot from several tasks requires `T: Sync`, and
+// the others require `T: Send` and a pinned CPU (one task at a time per slot).
+unsafe impl<T: Send> Sync for DynamicPerCpu<T> {}
+
+impl<T: Send> DynamicPerCpu<T> {
+    /// Allocates the memory, without initialising it.
+    fn alloc(flags: Flags) -> Result<NonNull<T>, AllocError> {
+        // Zero-sized types still get a distinct (one byte) allocation.
+        let size = size_of::<T>().max(1);
+        let align = align_of::<T>();
+        // The C allocator warns and fails for these; fail without the warning.
+        if size > MAX_SIZE || align > MAX_ALIGN {
+            return Err(AllocError);
+        }
+        // SAFETY: `__alloc_percpu_gfp` may be called with any size, alignment and flags.
+        let ptr = unsafe { bindings::__alloc_percpu_gfp(size, align, flags.as_raw()) };
+        NonNull::new(ptr.cast()).ok_or(AllocError)
+    }
+
+    /// Allocates a per-CPU variable with all bytes of every CPU's value zero.
+    ///
+    /// Returns [`AllocError`] if the memory cannot be allocated, also when `T` is larger than
+    /// the per-CPU allocator serves (32 KiB).
+    #[inline]
+    pub fn new_zeroed(flags: Flags) -> Result<Self, AllocError>
+    where
+        T: Zeroable,
+    {
+        // `__GFP_ZERO` makes the allocator clear every CPU's copy.
+        let ptr = Self::alloc(flags | __GFP_ZERO)?;
+        // INVARIANT: The memory is zeroed, a valid `T` by `T: Zeroable`.
+        Ok(Self {
+            ptr,
+            _p: PhantomData,
+        })
+    }
+
+    /// Allocates a per-CPU variable and initialises each possible CPU's value with the
+    /// initializer that `init` returns for that CPU.
+    ///
+    /// If an initializer fails, the values made so far are dropped, the memory is freed, and
+    /// the initializer's error is returned. Allocation failure is [`ENOMEM`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::{
+    ///     new_mutex,
+    ///     percpu::{CpuGuard, DynamicPerCpu, PerCpu},
+    ///     sync::Mutex, //
+    /// };
+    ///
+    /// let queues = DynamicPerCpu::<Mutex<KVec<u32>>>::new_with(GFP_KERNEL, |cpu| {
+    ///     new_mutex!(KVec::with_capacity(cpu.as_u32() as usize, GFP_KERNEL).unwrap_or_default())
+    /// })?;
+    ///
+    /// for (cpu, queue) in queues.iter() {
+    ///     queue.lock().push(cpu.as_u32(), GFP_KERNEL)?;
+    /// }
+    /// let guard = CpuGuard::new();
+    /// assert_eq!(queues.get(&guard).lock()[0], guard.cpu().as_u32());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn new_with<E, I>(flags: Flags, mut init: impl FnMut(CpuId) -> I) -> Result<Self>
+    where
+        I: PinInit<T, E>,
+        Error: From<E>,
+    {
+        let ptr = PerCpuPtr::from_raw(Self::alloc(flags)?.as_ptr());
+        let possible = cpumask::possible_cpus();
+        for cpu in possible.iter() {
+            let slot = ptr.per_cpu_ptr_possible(cpu);
+            // SAFETY: `slot` is the valid, aligned and uninitialised slot of a possible CPU in
+            // a per-CPU allocation we own; per-CPU memory never moves, so pinning holds.
+            if let Err(e) = unsafe { init(cpu).__init(slot) } {
+                // Drop what was made so far: the slots of the possible CPUs before `cpu`.
+                for done in possible.iter().take_while(|&c| c != cpu) {
+                    // SAFETY: The slot of `done` was initialised above and not dropped yet.
+                    unsafe { core::ptr::drop_in_place(ptr.per_cpu_ptr_possible(done)) };
+                }
+                // SAFETY: `ptr` came from `__alloc_percpu_gfp` and is freed once.
+                unsafe { bindings::free_percpu(ptr.as_raw().cast()) };
+                return Err(e.into());
+            }
+        }
+        // INVARIANT: Every possible CPU's slot was initialised above.
+        Ok(Self {
+            // SAFETY: `ptr` came from a `NonNull` above.
+            ptr: unsafe { NonNull::new_unchecked(ptr.as_raw()) },
+            _p: PhantomData,
+        })
+    }
+}
+
+// SAFETY: By the type invariant, `ptr` names an initialised `T` on every possible CPU until
+// `drop`, which needs `&mut self` and so cannot overlap a borrow of `self`.
+unsafe impl<T> PerCpu for DynamicPerCpu<T> {
+    type Item = T;
+
+    #[inline(always)]
+    fn ptr(&self) -> PerCpuPtr<T> {
+        PerCpuPtr::from_raw(self.ptr.as_ptr())
+    }
+}
+
+impl<T> Drop for DynamicPerCpu<T> {
+    fn drop(&mut self) {
+        if core::mem::needs_drop::<T>() {
+            let ptr = self.ptr();
+            for cpu in cpumask::possible_cpus().iter() {
+                // SAFETY: By the type invariant, the slot holds an initialised `T`; no borrow
+                // of `self` is alive, and each slot is dropped once.
+                unsafe { core::ptr::drop_in_place(ptr.per_cpu_ptr_possible(cpu)) };
+            }
+        }
+        // SAFETY: By the type invariant, `ptr` came from `__alloc_percpu_gfp` and we own it.
+        unsafe { bindings::free_percpu(self.ptr.as_ptr().cast()) };
+    }
+}

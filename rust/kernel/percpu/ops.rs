@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `this_cpu` operations on per-CPU integers.
+//!
+//! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
+//!
+//! [this_cpu ops]: srctree/Documentation/core-api/this_cpu_ops.rst
+
+use super::PerCpu;
+use core::cell::UnsafeCell;
+use pin_init::Zeroable;
+
+/// An integer in per-CPU memory that `this_cpu` operations change.
+///
+/// The element type of a per-CPU counter (`define_per_cpu!(static N: LocalInt<u64> = ...)` or
+/// `DynamicPerCpu<LocalInt<u64>>`). The CPU that owns a slot changes it with the
+/// [`ThisCpuOps`] methods of the per-CPU variable, each a single instruction that an interrupt
+/// cannot split (or, on architectures without such instructions, the C fallback that masks
+/// interrupts around the operation). Anyone may read any slot with [`LocalInt::read_once`], a
+/// `READ_ONCE`-style load. The integer is never changed through a Rust reference, so handing
+/// out `&LocalInt` while the owning CPU or an interrupt changes it is sound.
+///
+/// The C side has the same idea under the name `local_t`.
+#[repr(transparent)]
+pub struct LocalInt<T: PerCpuInteger>(UnsafeCell<T>);
+
+// SAFETY: A `LocalInt` is only ever changed by `this_cpu` operations and only read by volatile
+// loads, never through a Rust reference, so sharing `&LocalInt` between tasks, interrupts and
+// CPUs cannot produce a reference that aliases a write.
+unsafe impl<T: PerCpuInteger> Sync for LocalInt<T> {}
+
+// SAFETY: All zeroes is a valid value of every integer type.
+unsafe impl<T: PerCpuInteger> Zeroable for LocalInt<T> {}
+
+impl<T: PerCpuInteger> LocalInt<T> {
+    /// Creates a per-CPU integer with the initial value `v`.
+    #[inline]
+    pub const fn new(v: T) -> Self {
+        Self(UnsafeCell::new(v))
+    }
+
+    /// Reads the value with a single load, like the C `READ_ONCE`.
+    ///
+    /// This is how a CPU reads another CPU's counter, for example to sum them. The value may be
+    /// changing concurrently; the load sees either the old or the new value, never a mix.
+    #[inline]
+    #[doc(alias = "READ_ONCE")]
+    pub fn read_once(&self) -> T {
+        // SAFETY: `self.0.get()` is valid and aligned for reads for the lifetime of `&self`.
+        // ORDERING: A relaxed, untorn load of a naturally aligned integer: concurrent changes
+        // by the owning CPU are single instructions, so the value read is one that the slot
+        // held. Callers that need ordering against other memory use their own barriers.
+        unsafe { core::ptr::read_volatile(self.0.get()) }
+    }
+
+    /// Consumes the value and returns the integer.
+    #[inline]
+    pub fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+}
+
+mod private {
+    pub trait Sealed {}
+}
+
+/// Integer types with `this_cpu` operations: `i8` to `i64`, `u8` to `u64`, `isize`, `usize`.
+///
+/// The methods are the per-width implementations behind [`ThisCpuOps`]; call those instead.
+///
+/// # Safety (of every method)
+///
+/// `ptr` is a per-CPU address (see [`PerCpuPtr`](super::PerCpuPtr)) of a `Self` that is
+/// allocated and initialised for every possible CPU, and that nothing accesses concurrently
+/// except through these methods and volatile reads.
+pub trait PerCpuInteger: Copy + Send + private::Sealed {
+    /// Zero.
+    #[doc(hidden)]
+    const ZERO: Self;
+    /// Wrapping addition.
+    #[doc(hidden)]
+    fn wrapping_add_(self, other: Self) -> Self;
+    /// `this_cpu_read`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_read(ptr: *mut Self) -> Self;
+    /// `this_cpu_write`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_write(ptr: *mut Self, val: Self);
+    /// `this_cpu_add`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_add(ptr: *mut Self, val: Self);
+    /// `this_cpu_sub`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_sub(ptr: *mut Self, val: Self);
+    /// `this_cpu_inc`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_inc(ptr: *mut Self);
+    /// `this_cpu_dec`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_dec(ptr: *mut Self);
+    /// `this_cpu_and`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_and(ptr: *mut Self, val: Self);
+    /// `this_cpu_or`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_or(ptr: *mut Self, val: Self);
+    /// `this_cpu_add_return`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self;
+    /// `this_cpu_xchg`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self;
+    /// `this_cpu_cmpxchg`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self;
+    /// `this_cpu_try_cmpxchg`. See the trait's safety section.
+    #[doc(hidden)]
+    unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool;
+}
+
+/// The segment prefix of a per-CPU access on x86-64: `gs` on SMP, none on uniprocessor kernels
+/// (where the per-CPU area is ordinary memory), as in `arch/x86/include/asm/percpu.h`.
+#[cfg(all(CONFIG_X86_64, CONFIG_SMP, not(testlib)))]
+macro_rules! seg {
+    () => {
+        "gs:"
+    };
+}
+#[cfg(all(CONFIG_X86_64, not(CONFIG_SMP), not(testlib)))]
+macro_rules! seg {
+    () => {
+        ""
+    };
+}
+
+/// Implements [`PerCpuInteger`] for an unsigned type, with one `asm!` instruction per operation
+/// on x86-64 (the same ones the C macros emit) and the C helpers elsewhere.
+///
+/// Arguments: the type, the x86 operand size keyword, the `asm!` register class and template
+/// modifier of a value of the type, and the accumulator register of that size.
+macro_rules! impl_unsigned {
+    ($t:ident, $size:literal, $class:ident, $m:literal, $acc:tt) => {
+        impl private::Sealed for $t {}
+
+        #[cfg(all(CONFIG_X86_64, not(testlib)))]
+        impl PerCpuInteger for $t {
+            const ZERO: Self = 0;
+
+            #[inline(always)]
+            fn wrapping_add_(self, other: Self) -> Self {
+                self.wrapping_add(other)
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
+                let val: Self;
+                // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a valid
+                // `Self`; the segment-relative load reads the current CPU's slot.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("mov {v", $m, "}, ", $size, " ptr ", seg!(), "[{p}]"),
+                        p = in(reg) ptr,
+                        v = lateout($class) val,
+                        options(nostack, preserves_flags),
+                    )
+                };
+                val
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_write(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_read`; one store to the current CPU's slot.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("mov ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
+                        p = in(reg) ptr,
+                        v = in($class) val,
+                        options(nostack, preserves_flags),
+                    )
+                };
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_read`; one read-modify-write instruction on the
+                // current CPU's slot, which an interrupt cannot split.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("add ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
+                        p = in(reg) ptr,
+                        v = in($class) val,
+                        options(nostack),
+                    )
+                };
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_sub(ptr: *mut Self, val: Self) {
+                // As in C: `this_cpu_sub(pcp, val)` is `this_cpu_add(pcp, -val)`.
+                // SAFETY: The caller's guarantees are passed on unchanged.
+                unsafe { Self::this_cpu_add(ptr, val.wrapping_neg()) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_inc(ptr: *mut Self) {
+                // SAFETY: As in `this_cpu_add`.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("inc ", $size, " ptr ", seg!(), "[{p}]"),
+                        p = in(reg) ptr,
+                        options(nostack),
+                    )
+                };
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_dec(ptr: *mut Self) {
+                // SAFETY: As in `this_cpu_add`.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("dec ", $size, " ptr ", seg!(), "[{p}]"),
+                        p = in(reg) ptr,
+                        options(nostack),
+                    )
+                };
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_and(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_add`.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("and ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
+                        p = in(reg) ptr,
+                        v = in($class) val,
+                        options(nostack),
+                    )
+                };
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_or(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_add`.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("or ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
+                        p = in(reg) ptr,
+                        v = in($class) val,
+                        options(nostack),
+                    )
+                };
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self {
+                let mut old = val;
+                // SAFETY: As in `this_cpu_add`; `xadd` without `lock` is atomic against
+                // interrupts on this CPU, which is all a per-CPU slot needs.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("xadd ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
+                        p = in(reg) ptr,
+                        v = inout($class) old,
+                        options(nostack),
+                    )
+                };
+                old.wrapping_add(val)
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
+                let old: Self;
+                // SAFETY: As in `this_cpu_add`. Like the C macro, this loops on `cmpxchg`
+                // without `lock` (an `xchg` with memory would imply one): an interrupt between
+                // the load and the `cmpxchg` makes the latter fail and retry.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("mov ", $acc, ", ", $size, " ptr ", seg!(), "[{p}]"),
+                        "2:",
+                        concat!("cmpxchg ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
+                        "jne 2b",
+                        p = in(reg) ptr,
+                        v = in($class) val,
+                        out($acc) old,
+                        options(nostack),
+                    )
+                };
+                old
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self {
+                let mut prev = old;
+                // SAFETY: As in `this_cpu_add`; `cmpxchg` without `lock` is atomic against
+                // interrupts on this CPU.
+                unsafe {
+                    core::arch::asm!(
+                        concat!("cmpxchg ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
+                        p = in(reg) ptr,
+                        v = in($class) new,
+                        inout($acc) prev,
+                        options(nostack),
+                    )
+                };
+                prev
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool {
+                let expected = *old;
+                // SAFETY: The caller's guarantees are passed on unchanged.
+                let prev = unsafe { Self::this_cpu_cmpxchg(ptr, expected, new) };
+                if prev == expected {
+                    true
+                } else {
+                    *old = prev;
+                    false
+                }
+            }
+        }
+
+        #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
+        impl PerCpuInteger for $t {
+            const ZERO: Self = 0;
+
+            #[inline(always)]
+            fn wrapping_add_(self, other: Self) -> Self {
+                self.wrapping_add(other)
+            }
+
+            ::kernel::macros::paste! {
+                #[inline(always)]
+                unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
+                    // SAFETY: By the safety requirements, `ptr` is a valid per-CPU address of
+                    // a `Self`, which is what the helper takes.
+                    unsafe { bindings::[<this_cpu_read_ $t>](ptr) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_write(ptr: *mut Self, val: Self) {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_write_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_add_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_sub(ptr: *mut Self, val: Self) {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_sub_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_inc(ptr: *mut Self) {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_inc_ $t>](ptr) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_dec(ptr: *mut Self) {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_dec_ $t>](ptr) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_and(ptr: *mut Self, val: Self) {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_and_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_or(ptr: *mut Self, val: Self) {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_or_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_add_return_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_xchg_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self {
+                    // SAFETY: As in `this_cpu_read`.
+                    unsafe { bindings::[<this_cpu_cmpxchg_ $t>](ptr, old, new) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_try_cmpxchg(
+                    ptr: *mut Self,
+                    old: &mut Self,
+                    new: Self,
+                ) -> bool {
+                    // SAFETY: As in `this_cpu_read`; `old` is valid for reads and writes.
+                    unsafe { bindings::[<this_cpu_try_cmpxchg_ $t>](ptr, old, new) }
+                }
+            }
+        }
+    };
+}
+
+impl_unsigned!(u8, "byte", reg_byte, "", "al");
+impl_unsigned!(u16, "word", reg, ":x", "ax");
+impl_unsigned!(u32, "dword", reg, ":e", "eax");
+impl_unsigned!(u64, "qword", reg, ":r", "rax");
+
+/// Implements [`PerCpuInteger`] for a type through the unsigned type of the same size: the
+/// operations are the same bit patterns either way (two's complement).
+macro_rules! impl_via {
+    ($t:ty => $u:ty) => {
+        impl private::Sealed for $t {}
+
+        // CAST: `$t` and `$u` have the same size and alignment (checked below), so a `*mut $t`
+        // is a valid `*mut $u`, and `as` between them keeps every bit.
+        const _: () = assert!(
+            size_of::<$t>() == size_of::<$u>() && align_of::<$t>() == align_of::<$u>()
+        );
+
+        impl PerCpuInteger for $t {
+            const ZERO: Self = 0;
+
+            #[inline(always)]
+            fn wrapping_add_(self, other: Self) -> Self {
+                self.wrapping_add(other)
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
+                // SAFETY: The caller's guarantees hold for the same bits seen as `$u`.
+                unsafe { <$u>::this_cpu_read(ptr.cast()) as $t }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_write(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_write(ptr.cast(), val as $u) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_add(ptr.cast(), val as $u) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_sub(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_sub(ptr.cast(), val as $u) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_inc(ptr: *mut Self) {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_inc(ptr.cast()) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_dec(ptr: *mut Self) {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_dec(ptr.cast()) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_and(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_and(ptr.cast(), val as $u) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_or(ptr: *mut Self, val: Self) {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_or(ptr.cast(), val as $u) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_add_return(ptr.cast(), val as $u) as $t }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_xchg(ptr.cast(), val as $u) as $t }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_cmpxchg(ptr.cast(), old as $u, new as $u) as $t }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool {
+                let mut expected = *old as $u;
+                // SAFETY: As in `this_cpu_read`.
+                let ok =
+                    unsafe { <$u>::this_cpu_try_cmpxchg(ptr.cast(), &mut expected, new as $u) };
+                *old = expected as $t;
+                ok
+            }
+        }
+    };
+}
+
+impl_via!(i8 => u8);
+impl_via!(i16 => u16);
+impl_via!(i32 => u32);
+impl_via!(i64 => u64);
+#[cfg(target_pointer_width = "64")]
+impl_via!(isize => u64);
+#[cfg(target_pointer_width = "64")]
+impl_via!(usize => u64);
+#[cfg(target_pointer_width = "32")]
+impl_via!(isize => u32);
+#[cfg(target_pointer_width = "32")]
+impl_via!(usize => u32);
+
+/// The `this_cpu` operations on a per-CPU integer: no guard needed.
+///
+/// Implemented for every [`PerCpu`] variable whose element is a [`LocalInt`], static or
+/// dynamic. Each operation acts on the slot of the CPU that runs it, in one step that neither
+/// an interrupt nor preemption can split, so it needs no [`CpuGuard`](super::CpuGuard) and is
+/// safe in any context, including interrupt handlers. Which CPU that is may change between two
+/// operations unless preemption is disabled. Sizes and names follow the C macros of the same
+/// name (`this_cpu_add` is [`ThisCpuOps::add`], and so on).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::percpu::{define_per_cpu, LocalInt, ThisCpuOps};
+///
+/// define_per_cpu!(static EVENTS: LocalInt<u64> = LocalInt::new(0));
+///
+/// EVENTS.add(2);
+/// EVENTS.inc();
+/// // Both ran on this CPU only if the task was not migrated in between; the sum over all
+/// // CPUs does not care.
+/// assert!(EVENTS.sum() >= 3);
+/// ```
+pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
+    /// Reads the current CPU's value.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_read")]
+    fn read(&self) -> T {
+        // SAFETY: By the safety requirements of `PerCpu`, `self.ptr()` names a `LocalInt<T>`,
+        // that is an `UnsafeCell<T>` with the same layout as `T`, for every possible CPU, and
+        // `LocalInt` is only accessed through `this_cpu` operations and volatile reads.
+        unsafe { T::this_cpu_read(self.ptr().as_raw().cast()) }
+    }
+
+    /// Sets the current CPU's value.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_write")]
+    fn write(&self, val: T) {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_write(self.ptr().as_raw().cast(), val) }
+    }
+
+    /// Adds `val` to the current CPU's value, wrapping around on overflow.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_add")]
+    fn add(&self, val: T) {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_add(self.ptr().as_raw().cast(), val) }
+    }
+
+    /// Subtracts `val` from the current CPU's value, wrapping around on overflow.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_sub")]
+    fn sub(&self, val: T) {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_sub(self.ptr().as_raw().cast(), val) }
+    }
+
+    /// Adds one to the current CPU's value, wrapping around on overflow.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_inc")]
+    fn inc(&self) {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_inc(self.ptr().as_raw().cast()) }
+    }
+
+    /// Subtracts one from the current CPU's value, wrapping around on overflow.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_dec")]
+    fn dec(&self) {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_dec(self.ptr().as_raw().cast()) }
+    }
+
+    /// Sets the current CPU's value to its bitwise and with `val`.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_and")]
+    fn and(&self, val: T) {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_and(self.ptr().as_raw().cast(), val) }
+    }
+
+    /// Sets the current CPU's value to its bitwise or with `val`.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_or")]
+    fn or(&self, val: T) {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_or(self.ptr().as_raw().cast(), val) }
+    }
+
+    /// Adds `val` to the current CPU's value and returns the new value.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_add_return")]
+    fn add_return(&self, val: T) -> T {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_add_return(self.ptr().as_raw().cast(), val) }
+    }
+
+    /// Replaces the current CPU's value with `val` and returns the old value.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_xchg")]
+    fn xchg(&self, val: T) -> T {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_xchg(self.ptr().as_raw().cast(), val) }
+    }
+
+    /// Replaces the current CPU's value with `new` if it is `old`; returns the value it had.
+    ///
+    /// The exchange happened if and only if the returned value equals `old`.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_cmpxchg")]
+    fn cmpxchg(&self, old: T, new: T) -> T {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_cmpxchg(self.ptr().as_raw().cast(), old, new) }
+    }
+
+    /// Replaces the current CPU's value with `new` if it is `*old`.
+    ///
+    /// Returns `true` if it did. Otherwise returns `false` and stores the value found in
+    /// `*old`, ready for the next attempt of a retry loop.
+    #[inline(always)]
+    #[doc(alias = "this_cpu_try_cmpxchg")]
+    fn try_cmpxchg(&self, old: &mut T, new: T) -> bool {
+        // SAFETY: As in `read`.
+        unsafe { T::this_cpu_try_cmpxchg(self.ptr().as_raw().cast(), old, new) }
+    }
+
+    /// Returns the sum of the values of all possible CPUs, wrapping around on overflow.
+    ///
+    /// Each CPU's value is read once with [`LocalInt::read_once`]; CPUs may change their values
+    /// meanwhile, so the sum is exact only when nothing changes them. Offline CPUs keep their
+    /// values and are counted.
+    #[inline]
+    fn sum(&self) -> T {
+        let mut total = T::ZERO;
+        for (_, v) in self.iter() {
+            total = total.wrapping_add_(v.read_once());
+        }
+        total
+    }
+}
+
+impl<T: PerCpuInteger, P: PerCpu<Item = LocalInt<T>> + ?Sized> ThisCpuOps<T> for P {}

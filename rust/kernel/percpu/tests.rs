@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests of the per-CPU API.
+//!
+//! Cross-CPU cases run callbacks on every online CPU with `on_each_cpu`, which calls them in
+//! interrupt context on the other CPUs; the callbacks record what they saw in atomics or
+//! per-CPU integers, and the test thread asserts afterwards (KUnit cannot assert from other
+//! contexts).
+
+#[macros::kunit_tests(rust_kernel_percpu)]
+mod tests {
+    use super::super::*;
+    use crate::{
+        cpu::nr_cpu_ids,
+        interrupt::local_interrupt_disable,
+        sync::atomic::{
+            Atomic,
+            Relaxed, //
+        },
+    };
+    use core::{
+        cell::Cell,
+        sync::atomic::{
+            AtomicU64,
+            Ordering, //
+        },
+    };
+
+    fn possible_count() -> u64 {
+        u64::from(cpumask::possible_cpus().weight())
+    }
+
+    /// The value CPU `cpu` writes in the cross-CPU tests.
+    fn mark(cpu: CpuId) -> u64 {
+        u64::from(cpu.as_u32()) * 1000 + 7
+    }
+
+    define_per_cpu!(static WRITTEN: LocalInt<u64> = LocalInt::new(0));
+    define_per_cpu!(static LAST_SEEN: Cell<u64> = Cell::new(0));
+    define_per_cpu!(static INITIAL: LocalInt<u32> = LocalInt::new(0x5a5a));
+
+    #[test]
+    fn static_initial_value_on_every_cpu() {
+        let mut n = 0;
+        for (_, v) in INITIAL.iter() {
+            assert_eq!(v.read_once(), 0x5a5a);
+            n += 1;
+        }
+        assert_eq!(n, possible_count());
+    }
+
+    #[test]
+    fn static_written_by_every_cpu() -> Result {
+        on_each_cpu(|cpu, _| WRITTEN.write(mark(cpu)))?;
+        let mut expected = 0;
+        for (cpu, v) in WRITTEN.iter() {
+            if cpumask::online_cpus().test(cpu) {
+                assert_eq!(v.read_once(), mark(cpu));
+                assert_eq!(WRITTEN.remote(cpu).map(LocalInt::read_once), Ok(mark(cpu)));
+            }
+            expected += v.read_once();
+        }
+        assert_eq!(WRITTEN.sum(), expected);
+        Ok(())
+    }
+
+    #[test]
+    fn dynamic_written_by_every_cpu() -> Result {
+        let var = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+        for (_, v) in var.iter() {
+            assert_eq!(v.load(Ordering::Relaxed), 0);
+        }
+        on_each_cpu(|cpu, irq| var.get(irq).store(mark(cpu), Ordering::Relaxed))?;
+        let mut sum = 0;
+        for (cpu, v) in var.iter() {
+            if cpumask::online_cpus().test(cpu) {
+                assert_eq!(v.load(Ordering::Relaxed), mark(cpu));
+            }
+            assert_eq!(var.remote(cpu)?.load(Ordering::Relaxed), v.load(Ordering::Relaxed));
+            sum += v.load(Ordering::Relaxed);
+        }
+        let expected: u64 = cpumask::online_cpus().iter().map(mark).sum();
+        assert_eq!(sum, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn cell_with_interrupts_off() -> Result {
+        {
+            let irq = local_interrupt_disable();
+            LAST_SEEN.get_with_irq_off(&irq).set(1);
+        }
+        on_each_cpu(|cpu, irq| {
+            let cell = LAST_SEEN.get_with_irq_off(irq);
+            cell.set(cell.get() + mark(cpu));
+        })?;
+        // A `Cell` cannot be read remotely (it is not `Sync`): each CPU copies its own.
+        on_each_cpu(|_, irq| WRITTEN.write(LAST_SEEN.get_with_irq_off(irq).get()))?;
+        let guard = CpuGuard::new();
+        let me = guard.cpu();
+        drop(guard);
+        for cpu in cpumask::online_cpus() {
+            // The test thread's `set(1)` went to the CPU it ran on, which may differ from the
+            // one it runs on now; only CPUs other than both were touched by the callbacks alone.
+            let got = WRITTEN.remote(cpu).map(LocalInt::read_once);
+            assert!(got == Ok(mark(cpu)) || got == Ok(mark(cpu) + 1) || cpu == me);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn zeroed_and_initialised() -> Result {
+        let zeroed = DynamicPerCpu::<[u64; 16]>::new_zeroed(GFP_KERNEL)?;
+        for (_, v) in zeroed.iter() {
+            assert!(v.iter().all(|&x| x == 0));
+        }
+        let init = DynamicPerCpu::<[u32; 3]>::new_with(GFP_KERNEL, |cpu| {
+            Ok::<_, Error>([cpu.as_u32(), 0xfeed, cpu.as_u32() * 2])
+        })?;
+        let mut n = 0;
+        for (cpu, v) in init.iter() {
+            assert_eq!(*v, [cpu.as_u32(), 0xfeed, cpu.as_u32() * 2]);
+            n += 1;
+        }
+        assert_eq!(n, possible_count());
+        Ok(())
+    }
+
+    /// Counts how many values of this type exist, to find leaks and double drops.
+    struct Tracked<'a> {
+        live: &'a Atomic<i64>,
+        drops: &'a Atomic<i64>,
+    }
+
+    impl<'a> Tracked<'a> {
+        fn new(live: &'a Atomic<i64>, drops: &'a Atomic<i64>) -> Self {
+            live.fetch_add(1, Relaxed);
+            Self { live, drops }
+        }
+    }
+
+    impl Drop for Tracked<'_> {
+        fn drop(&mut self) {
+            self.live.fetch_sub(1, Relaxed);
+            self.drops.fetch_add(1, Relaxed);
+        }
+    }
+
+    #[test]
+    fn drop_once_per_possible_cpu() -> Result {
+        let live = Atomic::new(0i64);
+        let drops = Atomic::new(0i64);
+        let var =
+            DynamicPerCpu::<Tracked<'_>>::new_with(GFP_KERNEL, |_| {
+                Ok::<_, Error>(Tracked::new(&live, &drops))
+            })?;
+        let n = i64::try_from(possible_count())?;
+        assert_eq!(live.load(Relaxed), n);
+        assert_eq!(drops.load(Relaxed), 0);
+        drop(var);
+        assert_eq!(live.load(Relaxed), 0);
+        assert_eq!(drops.load(Relaxed), n);
+        Ok(())
+    }
+
+    #[test]
+    fn failing_initializer_leaks_nothing() -> Result {
+        let live = Atomic::new(0i64);
+        let drops = Atomic::new(0i64);
+        let last = cpumask::possible_cpus().iter().last().ok_or(EINVAL)?;
+        let res = DynamicPerCpu::<Tracked<'_>>::new_with(GFP_KERNEL, |cpu| {
+            if cpu == last {
+                Err(EBADMSG)
+            } else {
+                Ok(Tracked::new(&live, &drops))
+            }
+        });
+        assert!(matches!(res, Err(e) if e == EBADMSG));
+        // Every value that was made was dropped, once.
+        assert_eq!(live.load(Relaxed), 0);
+        assert_eq!(drops.load(Relaxed), i64::try_from(possible_count())? - 1);
+        Ok(())
+    }
+
+    #[test]
+    fn too_large_allocation_fails() {
+        // The per-CPU allocator serves at most 32 KiB per CPU.
+        let res = DynamicPerCpu::<[u8; 64 << 10]>::new_zeroed(GFP_KERNEL);
+        assert!(res.is_err());
+        let res =
+            DynamicPerCpu::<[u8; 64 << 10]>::new_with(GFP_KERNEL, |_| pin_init::init_zeroed());
+        assert!(matches!(res, Err(e) if e == ENOMEM));
+    }
+
+    #[test]
+    fn zero_sized_allocation() -> Result {
+        let var = DynamicPerCpu::<()>::new_with(GFP_KERNEL, |_| Ok::<_, Error>(()))?;
+        assert_eq!(var.iter().count(), cpumask::possible_cpus().iter().count());
+        Ok(())
+    }
+
+    #[test]
+    fn remote_checks_the_cpu() -> Result {
+        let var = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+        // A `CpuId` is below `nr_cpu_ids`; among those, exactly the possible CPUs are accepted.
+        for id in 0..nr_cpu_ids() {
+            let cpu = CpuId::from_u32(id).ok_or(EINVAL)?;
+            let possible = cpumask::possible_cpus().test(cpu);
+            assert_eq!(var.remote(cpu).is_ok(), possible);
+            assert_eq!(var.ptr().per_cpu_ptr(cpu).is_ok(), possible);
+        }
+        assert!(CpuId::from_u32(nr_cpu_ids()).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn local_and_remote_agree() -> Result {
+        let var = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+        let guard = CpuGuard::new();
+        var.get(&guard).store(99, Ordering::Relaxed);
+        let local = core::ptr::from_ref(var.get(&guard));
+        let remote = core::ptr::from_ref(var.remote(guard.cpu())?);
+        assert_eq!(local, remote);
+        assert_eq!(var.ptr().this_cpu_ptr().cast_const(), remote);
+        drop(guard);
+        Ok(())
+    }
+
+    #[test]
+    fn guard_nests_and_pins() {
+        let outer = CpuGuard::new();
+        let cpu = outer.cpu();
+        {
+            let inner = preempt_disable();
+            assert_eq!(inner.cpu(), cpu);
+            inner.enable();
+        }
+        assert_eq!(outer.cpu(), cpu);
+        drop(outer);
+    }
+
+    #[test]
+    fn exclusive_access() {
+        define_per_cpu!(static SCRATCH: [u32; 4] = [0; 4]);
+        let mut guard = CpuGuard::new();
+        // SAFETY: `SCRATCH` is local to this test and only ever accessed here, by this task, with
+        // preemption disabled.
+        let slot = unsafe { SCRATCH.get_mut(&mut guard) };
+        slot[2] = 42;
+        slot[3] = slot[2] + 1;
+        assert_eq!(SCRATCH.get(&guard)[3], 43);
+        drop(guard);
+    }
+
+    /// Defines `$name`, which checks every `this_cpu` operation for the integer type `$t` on a
+    /// static and on a dynamic per-CPU variable. (`#[test]` functions cannot come from a
+    /// macro: `#[kunit_tests]` only sees the ones written out.)
+    macro_rules! ops_case {
+        ($name:ident, $t:ty) => {
+            fn $name() -> Result {
+                define_per_cpu!(static S: LocalInt<$t> = LocalInt::new(<$t>::MAX));
+                let d = DynamicPerCpu::<LocalInt<$t>>::new_zeroed(GFP_KERNEL)?;
+                check_ops::<$t, _>(&S)?;
+                check_ops::<$t, _>(&d)?;
+                Ok(())
+            }
+        };
+    }
+
+    /// Runs every operation with preemption disabled, so that all act on the same CPU's slot.
+    fn check_ops<T, P>(var: &P) -> Result
+    where
+        T: PerCpuInteger + PartialEq + core::fmt::Debug + OpsTestInt,
+        P: ThisCpuOps<T>,
+    {
+        let guard = CpuGuard::new();
+        let (zero, one, max, min) = (T::ZERO, T::ONE, T::MAX_, T::MIN_);
+
+        var.write(max);
+        assert_eq!(var.read(), max);
+        var.inc();
+        // inc wraps around at MAX.
+        assert_eq!(var.read(), min);
+        var.dec();
+        // dec wraps around at MIN.
+        assert_eq!(var.read(), max);
+        var.add(one);
+        // add wraps around.
+        assert_eq!(var.read(), min);
+        var.sub(one);
+        // sub wraps around.
+        assert_eq!(var.read(), max);
+
+        var.write(T::from_u8(0b1100));
+        var.and(T::from_u8(0b1010));
+        assert_eq!(var.read(), T::from_u8(0b1000));
+        var.or(T::from_u8(0b0011));
+        assert_eq!(var.read(), T::from_u8(0b1011));
+
+        var.write(T::from_u8(40));
+        assert_eq!(var.add_return(T::from_u8(2)), T::from_u8(42));
+        assert_eq!(var.read(), T::from_u8(42));
+        var.write(max);
+        assert_eq!(var.add_return(one), min);
+
+        assert_eq!(var.xchg(T::from_u8(7)), max);
+        assert_eq!(var.read(), T::from_u8(7));
+
+        // cmpxchg: success returns the old value and stores; failure returns the current one.
+        assert_eq!(var.cmpxchg(T::from_u8(7), T::from_u8(9)), T::from_u8(7));
+        assert_eq!(var.read(), T::from_u8(9));
+        assert_eq!(var.cmpxchg(T::from_u8(7), T::from_u8(11)), T::from_u8(9));
+        assert_eq!(var.read(), T::from_u8(9));
+
+        let mut old = T::from_u8(9);
+        assert!(var.try_cmpxchg(&mut old, T::from_u8(5)));
+        assert_eq!(old, T::from_u8(9));
+        assert_eq!(var.read(), T::from_u8(5));
+        let mut old = T::from_u8(9);
+        assert!(!var.try_cmpxchg(&mut old, T::from_u8(6)));
+        // failure reports the current value.
+        assert_eq!(old, T::from_u8(5));
+        assert_eq!(var.read(), T::from_u8(5));
+
+        // The operations reached this CPU's slot and nothing else.
+        assert_eq!(var.remote(guard.cpu())?.read_once(), T::from_u8(5));
+        var.write(zero);
+        drop(guard);
+        Ok(())
+    }
+
+    /// What `check_ops` needs to know of an integer type.
+    trait OpsTestInt: Copy {
+        const ONE: Self;
+        const MAX_: Self;
+        const MIN_: Self;
+        fn from_u8(v: u8) -> Self;
+    }
+
+    macro_rules! ops_test_int {
+        ($($t:ty),*) => {
+            $(
+                impl OpsTestInt for $t {
+                    const ONE: Self = 1;
+                    const MAX_: Self = <$t>::MAX;
+                    const MIN_: Self = <$t>::MIN;
+                    fn from_u8(v: u8) -> Self {
+                        <$t>::from(v)
+                    }
+                }
+            )*
+        };
+    }
+    ops_test_int!(u8, u16, u32, u64, i16, i32, i64);
+
+    impl OpsTestInt for i8 {
+        const ONE: Self = 1;
+        const MAX_: Self = i8::MAX;
+        const MIN_: Self = i8::MIN;
+        fn from_u8(v: u8) -> Self {
+            // All values used by the tests are below 128.
+            v as i8
+        }
+    }
+
+    impl OpsTestInt for usize {
+        const ONE: Self = 1;
+        const MAX_: Self = usize::MAX;
+        const MIN_: Self = usize::MIN;
+        fn from_u8(v: u8) -> Self {
+            usize::from(v)
+        }
+    }
+
+    impl OpsTestInt for isize {
+        const ONE: Self = 1;
+        const MAX_: Self = isize::MAX;
+        const MIN_: Self = isize::MIN;
+        fn from_u8(v: u8) -> Self {
+            isize::from(v)
+        }
+    }
+
+    ops_case!(case_u8, u8);
+    ops_case!(case_u16, u16);
+    ops_case!(case_u32, u32);
+    ops_case!(case_u64, u64);
+    ops_case!(case_usize, usize);
+    ops_case!(case_i8, i8);
+    ops_case!(case_i16, i16);
+    ops_case!(case_i32, i32);
+    ops_case!(case_i64, i64);
+    ops_case!(case_isize, isize);
+
+    #[test]
+    fn ops_u8() -> Result {
+        case_u8()
+    }
+
+    #[test]
+    fn ops_u16() -> Result {
+        case_u16()
+    }
+
+    #[test]
+    fn ops_u32() -> Result {
+        case_u32()
+    }
+
+    #[test]
+    fn ops_u64() -> Result {
+        case_u64()
+    }
+
+    #[test]
+    fn ops_usize() -> Result {
+        case_usize()
+    }
+
+    #[test]
+    fn ops_i8() -> Result {
+        case_i8()
+    }
+
+    #[test]
+    fn ops_i16() -> Result {
+        case_i16()
+    }
+
+    #[test]
+    fn ops_i32() -> Result {
+        case_i32()
+    }
+
+    #[test]
+    fn ops_i64() -> Result {
+        case_i64()
+    }
+
+    #[test]
+    fn ops_isize() -> Result {
+        case_isize()
+    }
+
+    define_per_cpu!(static IRQ_COUNTER: LocalInt<u64> = LocalInt::new(0));
+
+    #[test]
+    fn sum_counts_every_increment() -> Result {
+        // This task adds `mine`, then every online CPU adds `rounds` in interrupt context.
+        let rounds: u64 = 1000;
+        let before = IRQ_COUNTER.sum();
+        let mine = 5000u64;
+        for _ in 0..mine {
+            IRQ_COUNTER.inc();
+        }
+        on_each_cpu(|_, _| {
+            for _ in 0..rounds {
+                IRQ_COUNTER.inc();
+            }
+        })?;
+        let online = u64::from(cpumask::online_cpus().weight());
+        assert_eq!(IRQ_COUNTER.sum().wrapping_sub(before), mine + rounds * online);
+        Ok(())
+    }
+}
