@@ -62,6 +62,7 @@ timeout -k 10 "$tmo" chroot "$ROOT" qemu-system-x86_64 -accel tcg,thread=multi -
 	-smp "$smp" -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$out/arch/x86/boot/bzImage" -initrd "/src/initramfs-$name.cpio" \
 	-append "$append" </dev/null >"$log_file" 2>&1 || rc=$?
+sed -i "s/\r$//" "$log_file"
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "QEMU did not finish within ${tmo}s and was killed; last console lines:" >&2
 	tail -n 30 "$log_file" >&2

@@ -45,9 +45,11 @@ w=$(our_warnings "$ROOT$out/rustdoc.log")
 result rustdoc $st
 
 "$TOP/harness/export.sh" >/dev/null
+rm -rf "$ROOT/src/patches"
+cp -r "$TOP/out/series" "$ROOT/src/patches"
 dict=$(ls "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt 2>/dev/null)
 IN_DIR=$SRC in_root "scripts/checkpatch.pl --strict --codespell \
-	--codespellfile=${dict#$ROOT} -q /series/*.patch" >"$TOP/out/checkpatch.log" 2>&1 &&
+	--codespellfile=${dict#$ROOT} -q /src/patches/*.patch" >"$TOP/out/checkpatch.log" 2>&1 &&
 	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log"
 st=$?
 [ $st = 0 ] || cat "$TOP/out/checkpatch.log" >&2

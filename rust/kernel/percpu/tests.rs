@@ -220,9 +220,12 @@ mod tests {
         var.get(&guard).store(99, Ordering::Relaxed);
         let local = core::ptr::from_ref(var.get(&guard));
         let remote = core::ptr::from_ref(var.remote(guard.cpu())?);
-        assert_eq!(local, remote);
-        assert_eq!(var.ptr().this_cpu_ptr().cast_const(), remote);
+        let raw = var.ptr().this_cpu_ptr().cast_const();
         drop(guard);
+        assert_eq!(local, remote);
+        assert_eq!(raw, remote);
+        // SAFETY: `remote` is a valid reference derived above; `var` is still alive.
+        assert_eq!(unsafe { &*remote }.load(Ordering::Relaxed), 99);
         Ok(())
     }
 
@@ -230,13 +233,13 @@ mod tests {
     fn guard_nests_and_pins() {
         let outer = CpuGuard::new();
         let cpu = outer.cpu();
-        {
-            let inner = preempt_disable();
-            assert_eq!(inner.cpu(), cpu);
-            inner.enable();
-        }
-        assert_eq!(outer.cpu(), cpu);
+        let inner = preempt_disable();
+        let inner_cpu = inner.cpu();
+        inner.enable();
+        let after = outer.cpu();
         drop(outer);
+        assert_eq!(inner_cpu, cpu);
+        assert_eq!(after, cpu);
     }
 
     #[test]
@@ -248,8 +251,11 @@ mod tests {
         let slot = unsafe { SCRATCH.get_mut(&mut guard) };
         slot[2] = 42;
         slot[3] = slot[2] + 1;
-        assert_eq!(SCRATCH.get(&guard)[3], 43);
+        let seen = SCRATCH.get(&guard)[3];
+        let cpu = guard.cpu();
         drop(guard);
+        assert_eq!(seen, 43);
+        assert_eq!(SCRATCH.remote(cpu).map(|s| s[3]), Ok(43));
     }
 
     /// Defines `$name`, which checks every `this_cpu` operation for the integer type `$t` on a
@@ -268,64 +274,89 @@ mod tests {
     }
 
     /// Runs every operation with preemption disabled, so that all act on the same CPU's slot.
+    ///
+    /// A failed KUnit assertion ends the test thread at once, which would leave preemption
+    /// disabled; so the checks under the guard only record the lines that failed, and the
+    /// assertion comes after the guard is gone.
     fn check_ops<T, P>(var: &P) -> Result
     where
         T: PerCpuInteger + PartialEq + core::fmt::Debug + OpsTestInt,
         P: ThisCpuOps<T>,
     {
+        let mut failed = [0u32; 8];
+        let mut nfailed = 0;
+        macro_rules! check {
+            ($cond:expr) => {
+                if !$cond {
+                    if nfailed < failed.len() {
+                        failed[nfailed] = line!();
+                    }
+                    nfailed += 1;
+                }
+            };
+        }
         let guard = CpuGuard::new();
         let (zero, one, max, min) = (T::ZERO, T::ONE, T::MAX_, T::MIN_);
 
         var.write(max);
-        assert_eq!(var.read(), max);
+        check!(var.read() == max);
         var.inc();
         // inc wraps around at MAX.
-        assert_eq!(var.read(), min);
+        check!(var.read() == min);
         var.dec();
         // dec wraps around at MIN.
-        assert_eq!(var.read(), max);
+        check!(var.read() == max);
         var.add(one);
         // add wraps around.
-        assert_eq!(var.read(), min);
+        check!(var.read() == min);
         var.sub(one);
         // sub wraps around.
-        assert_eq!(var.read(), max);
+        check!(var.read() == max);
 
         var.write(T::from_u8(0b1100));
         var.and(T::from_u8(0b1010));
-        assert_eq!(var.read(), T::from_u8(0b1000));
+        check!(var.read() == T::from_u8(0b1000));
         var.or(T::from_u8(0b0011));
-        assert_eq!(var.read(), T::from_u8(0b1011));
+        check!(var.read() == T::from_u8(0b1011));
 
         var.write(T::from_u8(40));
-        assert_eq!(var.add_return(T::from_u8(2)), T::from_u8(42));
-        assert_eq!(var.read(), T::from_u8(42));
+        check!(var.add_return(T::from_u8(2)) == T::from_u8(42));
+        check!(var.read() == T::from_u8(42));
         var.write(max);
-        assert_eq!(var.add_return(one), min);
+        check!(var.add_return(one) == min);
 
-        assert_eq!(var.xchg(T::from_u8(7)), max);
-        assert_eq!(var.read(), T::from_u8(7));
+        check!(var.xchg(T::from_u8(7)) == min);
+        check!(var.read() == T::from_u8(7));
 
         // cmpxchg: success returns the old value and stores; failure returns the current one.
-        assert_eq!(var.cmpxchg(T::from_u8(7), T::from_u8(9)), T::from_u8(7));
-        assert_eq!(var.read(), T::from_u8(9));
-        assert_eq!(var.cmpxchg(T::from_u8(7), T::from_u8(11)), T::from_u8(9));
-        assert_eq!(var.read(), T::from_u8(9));
+        check!(var.cmpxchg(T::from_u8(7), T::from_u8(9)) == T::from_u8(7));
+        check!(var.read() == T::from_u8(9));
+        check!(var.cmpxchg(T::from_u8(7), T::from_u8(11)) == T::from_u8(9));
+        check!(var.read() == T::from_u8(9));
 
         let mut old = T::from_u8(9);
-        assert!(var.try_cmpxchg(&mut old, T::from_u8(5)));
-        assert_eq!(old, T::from_u8(9));
-        assert_eq!(var.read(), T::from_u8(5));
+        check!(var.try_cmpxchg(&mut old, T::from_u8(5)));
+        check!(old == T::from_u8(9));
+        check!(var.read() == T::from_u8(5));
         let mut old = T::from_u8(9);
-        assert!(!var.try_cmpxchg(&mut old, T::from_u8(6)));
+        check!(!var.try_cmpxchg(&mut old, T::from_u8(6)));
         // failure reports the current value.
-        assert_eq!(old, T::from_u8(5));
-        assert_eq!(var.read(), T::from_u8(5));
+        check!(old == T::from_u8(5));
+        check!(var.read() == T::from_u8(5));
 
         // The operations reached this CPU's slot and nothing else.
-        assert_eq!(var.remote(guard.cpu())?.read_once(), T::from_u8(5));
+        let cpu = guard.cpu();
+        let here = var.read();
         var.write(zero);
         drop(guard);
+        if nfailed != 0 {
+            pr_err!("check_ops: failed checks at lines {:?}\n", &failed[..nfailed.min(8)]);
+        }
+        assert_eq!(nfailed, 0);
+        assert_eq!(here, T::from_u8(5));
+        // The operations reached this CPU's slot: reading it remotely gives what they left
+        // (the final write happened on the same CPU).
+        assert_eq!(var.remote(cpu)?.read_once(), zero);
         Ok(())
     }
 
