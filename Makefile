@@ -7,7 +7,7 @@ H := bash harness
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
-.PHONY: run test check series tree build
+.PHONY: run test check series tree build fmt
 
 run:
 	$(H)/series.sh
@@ -31,3 +31,8 @@ tree:
 build:
 	$(H)/series.sh
 	$(H)/build.sh
+
+# Formats our Rust files with the kernel's rustfmt (in the build root) and copies them back.
+fmt:
+	$(H)/series.sh
+	$(H)/fmt.sh

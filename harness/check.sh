@@ -6,8 +6,8 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
-"$TOP/harness/series.sh"
-"$TOP/harness/build.sh" >/dev/null
+bash "$TOP/harness/series.sh"
+bash "$TOP/harness/build.sh" >/dev/null
 
 name=${BUILD_NAME:-x86_64}
 out=$OUT-$name
@@ -26,37 +26,37 @@ our_warnings() {
 		/^ *--> / && msg != "" { if ($2 ~ re) print msg " at " $2; msg = "" }' "$1"
 }
 
-in_root "$MAKE rustfmtcheck" >"$ROOT$out/rustfmt.log" 2>&1
-st=$?
+st=0
+in_root "$MAKE rustfmtcheck" >"$ROOT$out/rustfmt.log" 2>&1 || st=$?
 [ $st = 0 ] || head -40 "$ROOT$out/rustfmt.log" >&2
 result rustfmtcheck $st
 
-in_root "$MAKE CLIPPY=1 bzImage modules" >"$ROOT$out/clippy.log" 2>&1
-st=$?
+st=0
+in_root "$MAKE CLIPPY=1 bzImage modules" >"$ROOT$out/clippy.log" 2>&1 || st=$?
 w=$(our_warnings "$ROOT$out/clippy.log")
 [ -z "$w" ] || { echo "$w" >&2; st=1; }
 [ $st = 0 ] || tail -20 "$ROOT$out/clippy.log" >&2
 result clippy $st
 
-in_root "$MAKE rustdoc" >"$ROOT$out/rustdoc.log" 2>&1
-st=$?
+st=0
+in_root "$MAKE rustdoc" >"$ROOT$out/rustdoc.log" 2>&1 || st=$?
 w=$(our_warnings "$ROOT$out/rustdoc.log")
 [ -z "$w" ] || { echo "$w" >&2; st=1; }
 result rustdoc $st
 
-"$TOP/harness/export.sh" >/dev/null
+bash "$TOP/harness/export.sh" >/dev/null
 rm -rf "$ROOT/src/patches"
 cp -r "$TOP/out/series" "$ROOT/src/patches"
 dict=$(ls "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt 2>/dev/null)
+st=0
 IN_DIR=$SRC in_root "scripts/checkpatch.pl --strict --codespell \
 	--codespellfile=${dict#$ROOT} -q /src/patches/*.patch" >"$TOP/out/checkpatch.log" 2>&1 &&
-	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log"
-st=$?
+	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log" || st=1
 [ $st = 0 ] || cat "$TOP/out/checkpatch.log" >&2
 result checkpatch $st
 
-long=$(cd "$TOP" && git ls-files 'rust/*' 'samples/*' 'Documentation/*' 'series/*.diff' |
-	xargs awk 'length($0) > 100 { printf "%s:%d\n", FILENAME, FNR }')
+long=$(cd "$TOP" && git ls-files 'rust/*' 'samples/*' 'Documentation/*' 'series/*' |
+	xargs awk 'length($0) > 100 { printf "%s:%d\n", FILENAME, FNR }' || true)
 [ -z "$long" ] || echo "lines over 100 columns: $long" >&2
 result columns "$([ -z "$long" ] && echo 0 || echo 1)"
 

@@ -5,7 +5,7 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
-"$TOP/harness/series.sh"
+bash "$TOP/harness/series.sh"
 
 dest=$TOP/out/series
 rm -rf "$dest"

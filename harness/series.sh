@@ -8,7 +8,7 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
-"$TOP/harness/tree.sh"
+bash "$TOP/harness/tree.sh"
 
 limit=${1:-999}
 export GIT_DIR=$ROOT$SRC/.git

@@ -5,7 +5,7 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
-"$TOP/harness/provision.sh"
+bash "$TOP/harness/provision.sh"
 
 [ -f "$ROOT$SRC/.git/base-ready" ] && exit 0
 

@@ -82,9 +82,9 @@ mod dynamic;
 mod guard;
 mod ops;
 mod ptr;
-mod statics;
 #[cfg(CONFIG_RUST_PERCPU_KUNIT_TEST)]
-mod tests;
+mod selftests;
+mod statics;
 
 pub use self::{
     call::on_each_cpu,

@@ -71,7 +71,10 @@ impl kernel::Module for RustPercpu {
         // Work on every online CPU, in parallel, each on its own slots.
         percpu::on_each_cpu(|cpu, irq| {
             EVENTS.add(2);
-            stats.get(irq).work.fetch_add(work_of(cpu), Ordering::Relaxed);
+            stats
+                .get(irq)
+                .work
+                .fetch_add(work_of(cpu), Ordering::Relaxed);
         })?;
 
         // Guarded access from this task: the slot of the CPU it runs on.
@@ -87,7 +90,13 @@ impl kernel::Module for RustPercpu {
         for (cpu, s) in stats.iter() {
             let events = EVENTS.remote(cpu)?.read_once();
             let work = s.work.load(Ordering::Relaxed);
-            pr_info!("{:3}  {:5}  {:6}  {:4}\n", cpu.as_u32(), s.label.to_str()?, events, work);
+            pr_info!(
+                "{:3}  {:5}  {:6}  {:4}\n",
+                cpu.as_u32(),
+                s.label.to_str()?,
+                events,
+                work
+            );
             let expected = if online.test(cpu) { work_of(cpu) } else { 0 };
             ok &= work == expected;
             let label = CString::try_from_fmt(fmt!("cpu{}", cpu.as_u32()))?;

@@ -423,9 +423,8 @@ macro_rules! impl_via {
 
         // CAST: `$t` and `$u` have the same size and alignment (checked below), so a `*mut $t`
         // is a valid `*mut $u`, and `as` between them keeps every bit.
-        const _: () = assert!(
-            size_of::<$t>() == size_of::<$u>() && align_of::<$t>() == align_of::<$u>()
-        );
+        const _: () =
+            assert!(size_of::<$t>() == size_of::<$u>() && align_of::<$t>() == align_of::<$u>());
 
         impl PerCpuInteger for $t {
             const ZERO: Self = 0;
@@ -504,9 +503,9 @@ macro_rules! impl_via {
             #[inline(always)]
             unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool {
                 let mut expected = *old as $u;
+                let ptr = ptr.cast::<$u>();
                 // SAFETY: As in `this_cpu_read`.
-                let ok =
-                    unsafe { <$u>::this_cpu_try_cmpxchg(ptr.cast(), &mut expected, new as $u) };
+                let ok = unsafe { <$u>::this_cpu_try_cmpxchg(ptr, &mut expected, new as $u) };
                 *old = expected as $t;
                 ok
             }

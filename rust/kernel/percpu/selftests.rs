@@ -12,6 +12,7 @@ mod tests {
     use super::super::*;
     use crate::{
         cpu::nr_cpu_ids,
+        types::Opaque,
         interrupt::local_interrupt_disable,
         sync::atomic::{
             Atomic,
@@ -76,7 +77,10 @@ mod tests {
             if cpumask::online_cpus().test(cpu) {
                 assert_eq!(v.load(Ordering::Relaxed), mark(cpu));
             }
-            assert_eq!(var.remote(cpu)?.load(Ordering::Relaxed), v.load(Ordering::Relaxed));
+            assert_eq!(
+                var.remote(cpu)?.load(Ordering::Relaxed),
+                v.load(Ordering::Relaxed)
+            );
             sum += v.load(Ordering::Relaxed);
         }
         let expected: u64 = cpumask::online_cpus().iter().map(mark).sum();
@@ -150,10 +154,9 @@ mod tests {
     fn drop_once_per_possible_cpu() -> Result {
         let live = Atomic::new(0i64);
         let drops = Atomic::new(0i64);
-        let var =
-            DynamicPerCpu::<Tracked<'_>>::new_with(GFP_KERNEL, |_| {
-                Ok::<_, Error>(Tracked::new(&live, &drops))
-            })?;
+        let var = DynamicPerCpu::<Tracked<'_>>::new_with(GFP_KERNEL, |_| {
+            Ok::<_, Error>(Tracked::new(&live, &drops))
+        })?;
         let n = i64::try_from(possible_count())?;
         assert_eq!(live.load(Relaxed), n);
         assert_eq!(drops.load(Relaxed), 0);
@@ -350,7 +353,10 @@ mod tests {
         var.write(zero);
         drop(guard);
         if nfailed != 0 {
-            pr_err!("check_ops: failed checks at lines {:?}\n", &failed[..nfailed.min(8)]);
+            pr_err!(
+                "check_ops: failed checks at lines {:?}\n",
+                &failed[..nfailed.min(8)]
+            );
         }
         assert_eq!(nfailed, 0);
         assert_eq!(here, T::from_u8(5));
@@ -490,7 +496,73 @@ mod tests {
             }
         })?;
         let online = u64::from(cpumask::online_cpus().weight());
-        assert_eq!(IRQ_COUNTER.sum().wrapping_sub(before), mine + rounds * online);
+        assert_eq!(
+            IRQ_COUNTER.sum().wrapping_sub(before),
+            mine + rounds * online
+        );
+        Ok(())
+    }
+
+    define_per_cpu!(static RACE: LocalInt<u64> = LocalInt::new(0));
+    static TICKS: Atomic<u64> = Atomic::new(0);
+    static STOP: Atomic<i32> = Atomic::new(0);
+    const TICK_NS: i64 = 20_000;
+
+    /// Timer callback, in hard interrupt context on the CPU the timer is pinned to.
+    unsafe extern "C" fn tick(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
+        RACE.inc();
+        TICKS.fetch_add(1, Relaxed);
+        if STOP.load(Relaxed) == 0 {
+            // SAFETY: `timer` is the test's timer, set up and alive until `hrtimer_cancel`.
+            unsafe {
+                bindings::hrtimer_start_range_ns(
+                    timer,
+                    TICK_NS,
+                    0,
+                    bindings::hrtimer_mode_HRTIMER_MODE_REL_PINNED_HARD,
+                )
+            };
+        }
+        bindings::hrtimer_restart::HRTIMER_NORESTART
+    }
+
+    #[test]
+    fn interrupts_do_not_lose_increments() -> Result {
+        // A timer interrupts this CPU every 20 us and increments the same per-CPU counter that
+        // this task increments in a loop. A `this_cpu` operation that an interrupt could split
+        // (load, add, store) would lose increments; the sum must count every one.
+        let timer = KBox::new(Opaque::<bindings::hrtimer>::uninit(), GFP_KERNEL)?;
+        let t = timer.get();
+        let before = RACE.sum();
+        TICKS.store(0, Relaxed);
+        STOP.store(0, Relaxed);
+        let rounds: u64 = 2_000_000;
+        // SAFETY: `t` points to memory for an `hrtimer` that lives until after the cancel.
+        unsafe {
+            bindings::hrtimer_setup(
+                t,
+                Some(tick),
+                bindings::CLOCK_MONOTONIC as i32,
+                bindings::hrtimer_mode_HRTIMER_MODE_REL_PINNED_HARD,
+            );
+            bindings::hrtimer_start_range_ns(
+                t,
+                TICK_NS,
+                0,
+                bindings::hrtimer_mode_HRTIMER_MODE_REL_PINNED_HARD,
+            );
+        }
+        for _ in 0..rounds {
+            RACE.inc();
+        }
+        STOP.store(1, Relaxed);
+        // SAFETY: The timer was set up above; after this it is neither queued nor running.
+        unsafe { bindings::hrtimer_cancel(t) };
+        drop(timer);
+        let ticks = TICKS.load(Relaxed);
+        pr_info!("{ticks} timer interrupts during {rounds} increments\n");
+        assert!(ticks > 0);
+        assert_eq!(RACE.sum().wrapping_sub(before), rounds + ticks);
         Ok(())
     }
 }

@@ -1,0 +1,12 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs the kernel's rustfmt on the applied series and copies our whole files back.
+
+. "$(dirname "$0")/lib.sh"
+need_root
+IN_DIR=$SRC in_root "make -s LLVM=1 ARCH=x86_64 O=$OUT-${BUILD_NAME:-x86_64} rustfmt" ||
+	die "rustfmt failed"
+cat "$TOP"/series/*/files | while read -r f; do
+	case $f in *.rs) cmp -s "$ROOT$SRC/$f" "$TOP/$f" || { cp "$ROOT$SRC/$f" "$TOP/$f"; log "formatted $f"; } ;; esac
+done
+git -C "$ROOT$SRC" diff --stat
