@@ -47,10 +47,12 @@ result rustdoc $st
 bash "$TOP/harness/export.sh" >/dev/null
 rm -rf "$ROOT/src/patches"
 cp -r "$TOP/out/series" "$ROOT/src/patches"
-dict=$(ls "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt 2>/dev/null)
+# codespell's dictionary, less "inout" (a Rust asm! operand kind, not a typo of "input").
+grep -v '^inout->' "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt \
+	>"$ROOT/src/codespell-dictionary.txt"
 st=0
 IN_DIR=$SRC in_root "scripts/checkpatch.pl --strict --codespell \
-	--codespellfile=${dict#$ROOT} -q /src/patches/*.patch" >"$TOP/out/checkpatch.log" 2>&1 &&
+	--codespellfile=/src/codespell-dictionary.txt -q /src/patches/*.patch" >"$TOP/out/checkpatch.log" 2>&1 &&
 	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log" || st=1
 [ $st = 0 ] || cat "$TOP/out/checkpatch.log" >&2
 result checkpatch $st

@@ -13,9 +13,12 @@ ROOT_PKGS="rustc rust-src rustfmt rust-clippy clang lld llvm libclang-dev bindge
 bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git perl libdw-dev
 ca-certificates python3-docutils codespell"
 BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
+# Tools added later; installed into an existing root without rebuilding it (not in the key).
+EXTRA_PKGS="python3-ply"
 
-ROOT_KEY=$(printf '%s\n' "$ROOT_PKGS" "$BACKPORT_PKGS" "$MIRROR" |
-	cat - "$TOP/harness/provision.sh" | sha256sum | cut -c1-12)
+# Bump RECIPE when provision.sh changes what it makes.
+RECIPE=1
+ROOT_KEY=$(printf '%s\n' "$RECIPE" "$ROOT_PKGS" "$BACKPORT_PKGS" "$MIRROR" | sha256sum | cut -c1-12)
 ROOT=$CACHE/root-$ROOT_KEY
 # Paths as seen inside the build root.
 SRC=/src/linux

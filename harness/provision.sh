@@ -6,7 +6,24 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-[ -f "$ROOT/.ready" ] && exit 0
+ensure_extra() {
+	local missing=() p
+	for p in $EXTRA_PKGS; do
+		chroot "$ROOT" dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	log "installing ${missing[*]} into the build root"
+	mount_root
+	chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive /bin/bash -c "apt-get update -q && \
+		apt-get install -y -q --no-install-recommends ${missing[*]} && apt-get clean" \
+		>>"$CACHE/apt.log" 2>&1 || die "apt-get in the build root failed, see $CACHE/apt.log"
+}
+
+if [ -f "$ROOT/.ready" ]; then
+	ensure_extra
+	exit 0
+fi
 
 if ! command -v debootstrap >/dev/null; then
 	log "installing debootstrap on the host"
@@ -38,4 +55,5 @@ for m in proc sys dev; do umount -R "$tmp/$m"; done
 trap - EXIT
 touch "$tmp/.ready"
 mv "$tmp" "$ROOT"
+ensure_extra
 log "build root ready: $ROOT"

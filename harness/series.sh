@@ -38,7 +38,8 @@ for d in "$TOP"/series/*/; do
 		git apply --cached "$p" || die "$p does not apply"
 	done
 	tree=$(git write-tree)
-	head=$(git commit-tree "$tree" -p "$head" -F "$d/msg")
+	head=$(printf '%s\n\nSigned-off-by: %s <%s>\n' "$(cat "$d/msg")" "$GIT_AUTHOR_NAME" \
+		"$GIT_AUTHOR_EMAIL" | git commit-tree "$tree" -p "$head" -F -)
 done
 git update-ref refs/heads/series "$head"
 unset GIT_INDEX_FILE

@@ -12,12 +12,12 @@ mod tests {
     use super::super::*;
     use crate::{
         cpu::nr_cpu_ids,
-        types::Opaque,
         interrupt::local_interrupt_disable,
         sync::atomic::{
             Atomic,
             Relaxed, //
         },
+        types::Opaque,
     };
     use core::{
         cell::Cell,
@@ -509,6 +509,10 @@ mod tests {
     const TICK_NS: i64 = 20_000;
 
     /// Timer callback, in hard interrupt context on the CPU the timer is pinned to.
+    ///
+    /// # Safety
+    ///
+    /// `timer` is the timer of `interrupts_do_not_lose_increments`, set up and not freed.
     unsafe extern "C" fn tick(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
         RACE.inc();
         TICKS.fetch_add(1, Relaxed);
