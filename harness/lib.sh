@@ -14,7 +14,7 @@ bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git per
 ca-certificates python3-docutils codespell"
 BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
 # Tools added later; installed into an existing root without rebuilding it (not in the key).
-EXTRA_PKGS="python3-ply"
+EXTRA_PKGS="python3-ply python3-git"
 
 # Bump RECIPE when provision.sh changes what it makes.
 RECIPE=1
