@@ -37,6 +37,7 @@ for d in "$TOP"/series/*/; do
 		[ -f "$p" ] || continue
 		git apply --cached "$p" || die "$p does not apply"
 	done
+	[ -s "$d/msg" ] || die "$d has no commit message (msg)"
 	tree=$(git write-tree)
 	head=$(printf '%s\n\nSigned-off-by: %s <%s>\n' "$(cat "$d/msg")" "$GIT_AUTHOR_NAME" \
 		"$GIT_AUTHOR_EMAIL" | git commit-tree "$tree" -p "$head" -F -)
