@@ -22,3 +22,13 @@ __rust_helper bool rust_helper_irqs_disabled(void)
 {
 	return irqs_disabled();
 }
+
+__rust_helper bool rust_helper_in_nmi(void)
+{
+	return in_nmi();
+}
+
+__rust_helper bool rust_helper_preemptible(void)
+{
+	return preemptible();
+}

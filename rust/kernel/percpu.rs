@@ -131,6 +131,10 @@ pub unsafe trait PerCpu {
     /// `pinned` is a [`CpuGuard`] or a [`LocalInterruptDisabled`]; the reference cannot outlive
     /// the borrow of it. Interrupt handlers and other CPUs may hold references to the same
     /// value at the same time, hence `Self::Item: Sync`.
+    ///
+    /// # Panics
+    ///
+    /// With `CONFIG_RUST_PERCPU_HARDENED`, panics if the task is preemptible after all.
     #[inline]
     #[doc(alias("this_cpu_ptr", "get_cpu_ptr"))]
     fn get<'a, G: CpuPinned>(&'a self, pinned: &'a G) -> &'a Self::Item
@@ -138,6 +142,7 @@ pub unsafe trait PerCpu {
         Self::Item: Sync,
     {
         let _ = pinned;
+        hardened_check_pinned();
         // SAFETY: By the safety requirements of `PerCpu`, the current CPU's slot holds an
         // initialised `Item` for the lifetime of `&'a self`. `pinned` keeps the task on this
         // CPU for `'a`, so the address stays the one of this CPU's slot. Only shared references
@@ -152,12 +157,18 @@ pub unsafe trait PerCpu {
     /// task runs on this CPU, and no other CPU can reach the value (remote access needs
     /// `Sync`), so only the current task uses it until `irq` is released. Not for NMI context,
     /// where interrupts are off but an interrupted section may hold the same value.
+    ///
+    /// # Panics
+    ///
+    /// With `CONFIG_RUST_PERCPU_HARDENED`, panics if interrupts are enabled after all (a
+    /// [`LocalInterruptDisabled::assume_disabled`] that did not hold) or in NMI context.
     #[inline]
     fn get_with_irq_off<'a>(&'a self, irq: &'a LocalInterruptDisabled) -> &'a Self::Item
     where
         Self::Item: Send,
     {
         let _ = irq;
+        hardened_check_irq_off();
         // SAFETY: By the safety requirements of `PerCpu`, the slot holds an initialised `Item`
         // for `'a`. Interrupts are off on this CPU for `'a` (invariant of
         // `LocalInterruptDisabled`), so the task stays on this CPU and no handler on it runs.
@@ -180,6 +191,7 @@ pub unsafe trait PerCpu {
     #[inline]
     unsafe fn get_mut<'a, G: CpuPinned>(&'a self, pinned: &'a mut G) -> &'a mut Self::Item {
         let _ = pinned;
+        hardened_check_pinned();
         // SAFETY: The slot holds an initialised `Item` for `'a` and stays this CPU's (as in
         // `get`); the caller guarantees that no other reference to it exists during `'a`.
         unsafe { &mut *self.ptr().this_cpu_ptr() }
@@ -238,5 +250,27 @@ impl<'a, T: Sync> Iterator for PerCpuIter<'a, T> {
         // SAFETY: `cpu` comes from the possible mask, so by the type invariant its slot holds
         // an initialised `T` for `'a`; `T: Sync` allows shared references from any CPU.
         Some((cpu, unsafe { &*self.ptr.per_cpu_ptr_possible(cpu) }))
+    }
+}
+
+/// With `CONFIG_RUST_PERCPU_HARDENED`, checks that the task cannot migrate, as a
+/// [`CpuPinned`] proof promises.
+#[inline(always)]
+fn hardened_check_pinned() {
+    #[cfg(CONFIG_RUST_PERCPU_HARDENED)]
+    // SAFETY: `preemptible` only reads the state of the current context.
+    if unsafe { bindings::preemptible() } {
+        panic!("per-CPU reference requested while preemptible");
+    }
+}
+
+/// With `CONFIG_RUST_PERCPU_HARDENED`, checks that interrupts are disabled and that this is not
+/// NMI context, as [`PerCpu::get_with_irq_off`] relies on.
+#[inline(always)]
+fn hardened_check_irq_off() {
+    #[cfg(CONFIG_RUST_PERCPU_HARDENED)]
+    // SAFETY: Both only read the state of the current context.
+    if unsafe { !bindings::irqs_disabled() || bindings::in_nmi() } {
+        panic!("per-CPU access needs interrupts disabled and no NMI context");
     }
 }
