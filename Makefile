@@ -17,7 +17,7 @@ run:
 test:
 	$(H)/series.sh
 	$(H)/build.sh
-	KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/boot.sh test
+	KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
 
 check:
 	$(H)/check.sh
