@@ -7,7 +7,7 @@ H := bash harness
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
-.PHONY: run test check series tree build fmt
+.PHONY: run test check series tree build fmt codegen
 
 run:
 	$(H)/series.sh
@@ -36,3 +36,9 @@ build:
 fmt:
 	$(H)/series.sh
 	$(H)/fmt.sh
+
+# Compares the code of each this_cpu operation in C and in Rust (x86_64).
+codegen:
+	$(H)/series.sh
+	$(H)/build.sh
+	$(H)/codegen.sh
