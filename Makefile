@@ -7,7 +7,7 @@ H := bash harness
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
-.PHONY: run test check series tree build fmt codegen
+.PHONY: run test test-up check series series-check tree build fmt codegen
 
 run:
 	$(H)/series.sh
@@ -19,11 +19,21 @@ test:
 	$(H)/build.sh
 	KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
 
+# The same tests on a uniprocessor (CONFIG_SMP=n) kernel, booted with one CPU.
+test-up:
+	$(H)/series.sh
+	BUILD_NAME=x86_64-up $(H)/build.sh config/base.config config/percpu.config config/up.config
+	BUILD_NAME=x86_64-up SMP=1 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
+
 check:
 	$(H)/check.sh
 
 series:
 	$(H)/export.sh
+
+# Builds (CLIPPY=1) and rustfmt-checks the tree at every patch of the series.
+series-check:
+	$(H)/series_check.sh
 
 tree:
 	$(H)/series.sh

@@ -10,7 +10,8 @@ frags=("$@")
 [ ${#frags[@]} -gt 0 ] || frags=("$TOP/config/base.config" "$TOP/config/percpu.config")
 name=${BUILD_NAME:-x86_64}
 out=$OUT-$name
-cat "${frags[@]}" >"$ROOT/src/$name.config"
+# Later fragments override earlier ones: keep the last line of each symbol.
+cat "${frags[@]}" | grep -E '^CONFIG_' | tac | awk -F= '!seen[$1]++' | tac >"$ROOT/src/$name.config"
 
 MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
 log "configuring $name (allnoconfig + ${frags[*]##*/})"
@@ -18,7 +19,11 @@ in_root "mkdir -p $out && KCONFIG_ALLCONFIG=/src/$name.config $MAKE allnoconfig 
 	die "kernel configuration failed"
 # Every line of the fragments must have survived Kconfig.
 missing=$(grep -h '^CONFIG_' "$ROOT/src/$name.config" | while read -r l; do
-	grep -qxF "$l" "$ROOT$out/.config" || echo "$l"; done)
+	case $l in
+	*=n) ! grep -q "^${l%=n}=" "$ROOT$out/.config" || echo "$l" ;;
+	*) grep -qxF "$l" "$ROOT$out/.config" || echo "$l" ;;
+	esac
+done)
 [ -z "$missing" ] || die "Kconfig dropped: $(echo $missing) (unmet dependencies?)"
 
 log "building $name (log: $ROOT$out/build.log)"

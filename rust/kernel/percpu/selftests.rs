@@ -570,3 +570,176 @@ mod tests {
         Ok(())
     }
 }
+
+/// A stress case, in a suite of its own so that it can be run alone
+/// (`make test SUITE=rust_kernel_percpu_stress`).
+#[macros::kunit_tests(rust_kernel_percpu_stress)]
+mod stress {
+    use super::super::*;
+    use crate::{
+        sync::{
+            atomic::{
+                Atomic,
+                Relaxed, //
+            },
+            Arc,
+        },
+        time::{
+            delay::fsleep,
+            Delta, //
+        },
+        workqueue,
+    };
+    use core::sync::atomic::{
+        AtomicU64,
+        Ordering, //
+    };
+
+    define_per_cpu!(static OPS: LocalInt<u64> = LocalInt::new(0));
+    static IPI_RUNS: Atomic<u64> = Atomic::new(0);
+    static DONE: Atomic<u64> = Atomic::new(0);
+    static ALLOCS: Atomic<i64> = Atomic::new(0);
+    static LIVE: Atomic<i64> = Atomic::new(0);
+    static DROPS: Atomic<i64> = Atomic::new(0);
+
+    /// A value that counts how many of its kind exist and were dropped.
+    struct Counted;
+
+    impl Counted {
+        fn new() -> Self {
+            LIVE.fetch_add(1, Relaxed);
+            Counted
+        }
+    }
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            LIVE.fetch_sub(1, Relaxed);
+            DROPS.fetch_add(1, Relaxed);
+        }
+    }
+
+    const ROUNDS: u64 = 200_000;
+
+    /// Takes `cpu` offline or brings it back; returns whether it happened.
+    #[cfg(CONFIG_HOTPLUG_CPU)]
+    fn set_online(cpu: CpuId, online: bool) -> bool {
+        // SAFETY: `add_cpu` and `remove_cpu` take any CPU number and lock out concurrent
+        // hotplug themselves.
+        let ret = unsafe {
+            if online {
+                bindings::add_cpu(cpu.as_u32())
+            } else {
+                bindings::remove_cpu(cpu.as_u32())
+            }
+        };
+        ret == 0
+    }
+
+    #[test]
+    fn counts_survive_hotplug_and_interrupts() -> Result {
+        // One worker per online CPU increments a static per-CPU counter with `this_cpu`
+        // operations and a dynamic one through a guard, and allocates and drops per-CPU
+        // variables now and then; meanwhile this task interrupts every online CPU with
+        // `on_each_cpu` (which increments the static counter too) and takes CPUs offline and
+        // back online. At the end the sums over the possible CPUs must be exact.
+        let guarded = Arc::new(
+            DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?,
+            GFP_KERNEL,
+        )?;
+        let before = OPS.sum();
+        for a in [&IPI_RUNS, &DONE] {
+            a.store(0, Relaxed);
+        }
+        for a in [&ALLOCS, &LIVE, &DROPS] {
+            a.store(0, Relaxed);
+        }
+        let workers = u64::from(cpumask::online_cpus().weight());
+        for _ in 0..workers {
+            let g = guarded.clone();
+            workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                for i in 0..ROUNDS {
+                    OPS.inc();
+                    let guard = CpuGuard::new();
+                    g.get(&guard).fetch_add(1, Ordering::Relaxed);
+                    drop(guard);
+                    if i % 20_000 == 0 {
+                        let v = DynamicPerCpu::<Counted>::new_with(GFP_KERNEL, |_| {
+                            Ok::<_, Error>(Counted::new())
+                        });
+                        if v.is_ok() {
+                            ALLOCS.fetch_add(1, Relaxed);
+                        }
+                    }
+                }
+                DONE.fetch_add(1, Relaxed);
+            })?;
+        }
+
+        #[cfg(CONFIG_HOTPLUG_CPU)]
+        let mut offline: Option<(CpuId, u64)> = None;
+        // Only hotplug changes these; without `CONFIG_HOTPLUG_CPU` they stay 0.
+        #[allow(unused_mut)]
+        let mut offline_changed = 0;
+        #[allow(unused_mut)]
+        let mut hotplugs = 0;
+        let mut round = 0u32;
+        // Bounded: 20 s at most.
+        while DONE.load(Relaxed) < workers && round < 20_000 {
+            on_each_cpu(|_, _| {
+                OPS.inc();
+                IPI_RUNS.fetch_add(1, Relaxed);
+            })?;
+            #[cfg(CONFIG_HOTPLUG_CPU)]
+            if round % 10 == 0 {
+                if let Some((cpu, seen)) = offline.take() {
+                    // Nothing runs on an offline CPU: its value stayed as it was.
+                    if OPS.remote(cpu)?.read_once() != seen {
+                        offline_changed += 1;
+                    }
+                    if !set_online(cpu, true) {
+                        offline = Some((cpu, seen));
+                    }
+                } else {
+                    let n = cpumask::possible_cpus().weight();
+                    if n > 1 {
+                        let cpu = CpuId::from_u32(1 + (round / 10) % (n - 1)).ok_or(EINVAL)?;
+                        if set_online(cpu, false) {
+                            hotplugs += 1;
+                            offline = Some((cpu, OPS.remote(cpu)?.read_once()));
+                        }
+                    }
+                }
+            }
+            fsleep(Delta::from_millis(1));
+            round += 1;
+        }
+        #[cfg(CONFIG_HOTPLUG_CPU)]
+        if let Some((cpu, _)) = offline {
+            set_online(cpu, true);
+        }
+
+        let done = DONE.load(Relaxed);
+        pr_info!("{done} workers, {hotplugs} CPUs taken offline, {round} rounds\n");
+        // If workers are still running, they keep the allocation alive through the `Arc`.
+        assert_eq!(done, workers);
+        assert_eq!(offline_changed, 0);
+        assert_eq!(
+            OPS.sum().wrapping_sub(before),
+            workers * ROUNDS + IPI_RUNS.load(Relaxed)
+        );
+        let total: u64 = guarded.iter().map(|(_, v)| v.load(Ordering::Relaxed)).sum();
+        assert_eq!(total, workers * ROUNDS);
+        assert_eq!(LIVE.load(Relaxed), 0);
+        assert!(ALLOCS.load(Relaxed) > 0);
+        assert_eq!(
+            DROPS.load(Relaxed),
+            ALLOCS.load(Relaxed) * i64::from(cpumask::possible_cpus().weight())
+        );
+        #[cfg(CONFIG_HOTPLUG_CPU)]
+        if cpumask::possible_cpus().weight() > 1 {
+            assert!(hotplugs > 0);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make series-check`: builds the tree at every patch of the series, in order, incrementally,
+# in a worktree of its own (so the main build is not disturbed), with rustfmtcheck and a
+# CLIPPY=1 build (no warnings from our files) at each step. Reports per patch.
+
+. "$(dirname "$0")/lib.sh"
+need_root
+bash "$TOP/harness/series.sh"
+
+wt=/src/linux-series-check
+out=$OUT-series-check
+cat "$TOP/config/base.config" "$TOP/config/percpu.config" >"$ROOT/src/series-check.config"
+if [ ! -d "$ROOT$wt" ]; then
+	git -C "$ROOT$SRC" worktree add -f --detach "$wt" "v$KVER-base" >/dev/null ||
+		die "could not make the worktree"
+fi
+MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
+ours='rust/kernel/percpu|rust/kernel/cpumask.rs|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
+pass=0
+fail=0
+for c in $(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series"); do
+	subj=$(git -C "$ROOT$SRC" log -1 --format=%s "$c")
+	git -C "$ROOT$wt" checkout -q -f "$c"
+	st=0
+	IN_DIR=$wt in_root "mkdir -p $out && KCONFIG_ALLCONFIG=/src/series-check.config \
+		$MAKE allnoconfig >/dev/null && $MAKE CLIPPY=1 bzImage modules >$out/build.log 2>&1 && \
+		$MAKE rustfmtcheck >$out/fmt.log 2>&1" || st=$?
+	w=$(awk -v re="$ours" '/^(warning|error)/ { msg = $0; next }
+		/^ *--> / && msg != "" { if ($2 ~ re) print msg " at " $2; msg = "" }' "$ROOT$out/build.log")
+	if [ $st = 0 ] && [ -z "$w" ]; then
+		echo "ok   $subj"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $subj"
+		[ -z "$w" ] || echo "$w"
+		[ $st = 0 ] || { tail -15 "$ROOT$out/build.log"; tail -15 "$ROOT$out/fmt.log"; } 2>/dev/null
+		fail=$((fail + 1))
+	fi
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
