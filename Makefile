@@ -7,7 +7,7 @@ H := bash harness
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
-.PHONY: run test test-up check series series-check tree build fmt codegen
+.PHONY: run test test-up stress check series series-check tree build fmt codegen
 
 run:
 	$(H)/series.sh
@@ -24,6 +24,12 @@ test-up:
 	$(H)/series.sh
 	BUILD_NAME=x86_64-up $(H)/build.sh config/base.config config/percpu.config config/up.config
 	BUILD_NAME=x86_64-up SMP=1 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
+
+# All tests on a debug kernel (KASAN, lockdep, DEBUG_PREEMPT, ...): any report fails the run.
+stress:
+	$(H)/series.sh
+	BUILD_NAME=x86_64-debug $(H)/build.sh config/base.config config/percpu.config config/debug.config
+	BUILD_NAME=x86_64-debug QEMU_TIMEOUT=1500 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
 
 check:
 	$(H)/check.sh

@@ -598,6 +598,8 @@ mod stress {
     define_per_cpu!(static OPS: LocalInt<u64> = LocalInt::new(0));
     static IPI_RUNS: Atomic<u64> = Atomic::new(0);
     static DONE: Atomic<u64> = Atomic::new(0);
+    static STOP: Atomic<i32> = Atomic::new(0);
+    static WORK: Atomic<u64> = Atomic::new(0);
     static ALLOCS: Atomic<i64> = Atomic::new(0);
     static LIVE: Atomic<i64> = Atomic::new(0);
     static DROPS: Atomic<i64> = Atomic::new(0);
@@ -619,7 +621,8 @@ mod stress {
         }
     }
 
-    const ROUNDS: u64 = 200_000;
+    /// Rounds of interrupts on every CPU; every tenth takes a CPU offline or brings it back.
+    const ROUNDS: u32 = 200;
 
     /// Takes `cpu` offline or brings it back; returns whether it happened.
     #[cfg(CONFIG_HOTPLUG_CPU)]
@@ -648,7 +651,8 @@ mod stress {
             GFP_KERNEL,
         )?;
         let before = OPS.sum();
-        for a in [&IPI_RUNS, &DONE] {
+        STOP.store(0, Relaxed);
+        for a in [&IPI_RUNS, &DONE, &WORK] {
             a.store(0, Relaxed);
         }
         for a in [&ALLOCS, &LIVE, &DROPS] {
@@ -658,12 +662,14 @@ mod stress {
         for _ in 0..workers {
             let g = guarded.clone();
             workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
-                for i in 0..ROUNDS {
+                let mut i = 0u64;
+                while STOP.load(Relaxed) == 0 {
+                    i += 1;
                     OPS.inc();
                     let guard = CpuGuard::new();
                     g.get(&guard).fetch_add(1, Ordering::Relaxed);
                     drop(guard);
-                    if i % 20_000 == 0 {
+                    if i % 20_000 == 1 {
                         let v = DynamicPerCpu::<Counted>::new_with(GFP_KERNEL, |_| {
                             Ok::<_, Error>(Counted::new())
                         });
@@ -672,6 +678,7 @@ mod stress {
                         }
                     }
                 }
+                WORK.fetch_add(i, Relaxed);
                 DONE.fetch_add(1, Relaxed);
             })?;
         }
@@ -683,9 +690,7 @@ mod stress {
         let mut offline_changed = 0;
         #[allow(unused_mut)]
         let mut hotplugs = 0;
-        let mut round = 0u32;
-        // Bounded: 20 s at most.
-        while DONE.load(Relaxed) < workers && round < 20_000 {
+        for round in 0..ROUNDS {
             on_each_cpu(|_, _| {
                 OPS.inc();
                 IPI_RUNS.fetch_add(1, Relaxed);
@@ -712,24 +717,29 @@ mod stress {
                 }
             }
             fsleep(Delta::from_millis(1));
-            round += 1;
         }
         #[cfg(CONFIG_HOTPLUG_CPU)]
         if let Some((cpu, _)) = offline {
             set_online(cpu, true);
         }
+        STOP.store(1, Relaxed);
+        // Bounded wait: 10 s at most.
+        for _ in 0..10_000 {
+            if DONE.load(Relaxed) == workers {
+                break;
+            }
+            fsleep(Delta::from_millis(1));
+        }
 
         let done = DONE.load(Relaxed);
-        pr_info!("{done} workers, {hotplugs} CPUs taken offline, {round} rounds\n");
+        let work = WORK.load(Relaxed);
+        pr_info!("{done} workers, {work} increments each way, {hotplugs} CPUs taken offline\n");
         // If workers are still running, they keep the allocation alive through the `Arc`.
         assert_eq!(done, workers);
         assert_eq!(offline_changed, 0);
-        assert_eq!(
-            OPS.sum().wrapping_sub(before),
-            workers * ROUNDS + IPI_RUNS.load(Relaxed)
-        );
+        assert_eq!(OPS.sum().wrapping_sub(before), work + IPI_RUNS.load(Relaxed));
         let total: u64 = guarded.iter().map(|(_, v)| v.load(Ordering::Relaxed)).sum();
-        assert_eq!(total, workers * ROUNDS);
+        assert_eq!(total, work);
         assert_eq!(LIVE.load(Relaxed), 0);
         assert!(ALLOCS.load(Relaxed) > 0);
         assert_eq!(
