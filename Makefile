@@ -7,7 +7,7 @@ H := bash harness
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
-.PHONY: run test test-up stress check series series-check tree build fmt codegen
+.PHONY: run test test-up stress bench check series series-check tree build fmt codegen
 
 run:
 	$(H)/series.sh
@@ -58,3 +58,9 @@ codegen:
 	$(H)/series.sh
 	$(H)/build.sh
 	$(H)/codegen.sh
+
+# Per-CPU increments, Rust against C, in QEMU (BENCH_CPUS=2 CPUs by default).
+bench:
+	$(H)/series.sh
+	$(H)/build.sh
+	$(H)/bench.sh

@@ -23,17 +23,14 @@ mkdir -p "$TOP/out"
 log_file=$TOP/out/$name-$mode.log
 
 # The initramfs: busybox and the sample module.
-ird=$ROOT/src/initramfs-$name
-rm -rf "$ird"
-mkdir -p "$ird"/{bin,dev,proc,sys}
-cp "$ROOT/usr/bin/busybox" "$ird/bin/busybox"
-for t in sh mount insmod rmmod cat echo reboot grep; do ln -s busybox "$ird/bin/$t"; done
+ird=/src/initramfs-$name
+initramfs_tree "$ird"
 if grep -q '^CONFIG_SAMPLE_RUST_PERCPU=y' "$ROOT$out/.config"; then
 	ko=/nonexistent  # built in: it ran at boot
 else
-	cp "$ko" "$ird/rust_percpu.ko" || die "no sample module at $ko"
+	cp "$ko" "$ROOT$ird/rust_percpu.ko" || die "no sample module at $ko"
 fi
-cat >"$ird/init" <<'INIT'
+cat >"$ROOT$ird/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -49,9 +46,7 @@ fi
 echo "harness: done"
 reboot -f
 INIT
-chmod +x "$ird/init"
-IN_DIR=/src/initramfs-$name in_root "find . | cpio -o -H newc --quiet >../initramfs-$name.cpio" ||
-	die "could not make the initramfs"
+initramfs_pack "$ird"
 
 append="console=ttyS0 panic=-1 oops=panic"
 if [ "$mode" = test ]; then
@@ -62,11 +57,7 @@ fi
 
 log "booting $name in QEMU (TCG, $smp CPUs, timeout ${tmo}s)"
 rc=0
-timeout -k 10 "$tmo" chroot "$ROOT" qemu-system-x86_64 -accel tcg,thread=multi -m 1G \
-	-smp "$smp" -display none -monitor none -serial stdio -no-reboot \
-	-kernel "$out/arch/x86/boot/bzImage" -initrd "/src/initramfs-$name.cpio" \
-	-append "$append" </dev/null >"$log_file" 2>&1 || rc=$?
-sed -i "s/\r$//" "$log_file"
+run_qemu "$name" "$smp" "$append" "$ird.cpio" "$log_file" "$tmo" || rc=$?
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "QEMU did not finish within ${tmo}s and was killed; last console lines:" >&2
 	tail -n 30 "$log_file" >&2
@@ -77,7 +68,7 @@ fi
 fail=0
 pass=0
 # Anything the kernel reports as a bug fails the run.
-reports=$(grep -nE 'BUG:|WARNING:|Oops|Kernel panic|general protection|KASAN:|UBSAN:|Call Trace:|lockdep|sleeping function called|smp_processor_id\(\) in preemptible|possible recursive locking' "$log_file" | head -20 || true)
+reports=$(grep -nE 'BUG:|WARNING:|Oops|Kernel panic|general protection|KASAN:|UBSAN:|Call Trace:|suspicious RCU usage|circular locking|sleeping function called|smp_processor_id\(\) in preemptible|possible recursive locking' "$log_file" | head -20 || true)
 if [ -n "$reports" ]; then
 	echo "kernel reports in the console log ($log_file):" >&2
 	echo "$reports" >&2

@@ -14,7 +14,7 @@ bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git per
 ca-certificates python3-docutils codespell"
 BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
 # Tools added later; installed into an existing root without rebuilding it (not in the key).
-EXTRA_PKGS="python3-ply python3-git"
+EXTRA_PKGS="python3-ply python3-git python3-matplotlib"
 
 # Bump RECIPE when provision.sh changes what it makes.
 RECIPE=1
@@ -44,4 +44,31 @@ in_root() {
 	mount_root
 	chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		LANG=C.UTF-8 TERM=dumb /bin/bash -c "cd ${IN_DIR:-$SRC} 2>/dev/null || cd /; $1"
+}
+
+# Makes an initramfs tree with busybox at $ROOT$1 (a path inside the root), emptying it first.
+initramfs_tree() {
+	rm -rf "$ROOT$1"
+	mkdir -p "$ROOT$1"/{bin,dev,proc,sys}
+	cp "$ROOT/usr/bin/busybox" "$ROOT$1/bin/busybox"
+	local t
+	for t in sh mount insmod rmmod cat echo reboot grep; do ln -s busybox "$ROOT$1/bin/$t"; done
+}
+
+# Packs the initramfs tree $1 (inside the root) into $1.cpio.
+initramfs_pack() {
+	chmod +x "$ROOT$1/init"
+	IN_DIR=$1 in_root "find . | cpio -o -H newc --quiet >$1.cpio" || die "could not pack $1"
+}
+
+# Boots build $1 in QEMU under TCG with $2 CPUs, command line $3, initramfs $4 (inside the
+# root), console to the file $5, killed after $6 seconds. Returns QEMU's status (124: killed).
+run_qemu() {
+	local rc=0
+	timeout -k 10 "$6" chroot "$ROOT" qemu-system-x86_64 -accel tcg,thread=multi -m 1G \
+		-smp "$2" -display none -monitor none -serial stdio -no-reboot \
+		-kernel "$OUT-$1/arch/x86/boot/bzImage" -initrd "$4" -append "$3" \
+		</dev/null >"$5" 2>&1 || rc=$?
+	sed -i 's/\r$//' "$5"
+	return $rc
 }

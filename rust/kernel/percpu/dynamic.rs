@@ -118,20 +118,25 @@ impl<T: Send> DynamicPerCpu<T> {
     ///
     /// ```
     /// use kernel::{
-    ///     new_mutex,
+    ///     new_spinlock,
     ///     percpu::{CpuGuard, DynamicPerCpu, PerCpu},
-    ///     sync::Mutex, //
+    ///     sync::SpinLock, //
     /// };
     ///
-    /// let queues = DynamicPerCpu::<Mutex<KVec<u32>>>::new_with(GFP_KERNEL, |cpu| {
-    ///     new_mutex!(KVec::with_capacity(cpu.as_u32() as usize, GFP_KERNEL).unwrap_or_default())
+    /// // A lock per CPU, each initialised in place with its CPU's number.
+    /// let locks = DynamicPerCpu::<SpinLock<u32>>::new_with(GFP_KERNEL, |cpu| {
+    ///     new_spinlock!(cpu.as_u32())
     /// })?;
     ///
-    /// for (cpu, queue) in queues.iter() {
-    ///     queue.lock().push(cpu.as_u32(), GFP_KERNEL)?;
+    /// for (cpu, lock) in locks.iter() {
+    ///     assert_eq!(*lock.lock(), cpu.as_u32());
     /// }
     /// let guard = CpuGuard::new();
-    /// assert_eq!(queues.get(&guard).lock()[0], guard.cpu().as_u32());
+    /// // A spinlock may be taken with preemption disabled (a mutex may not).
+    /// *locks.get(&guard).lock() += 100;
+    /// let cpu = guard.cpu();
+    /// drop(guard);
+    /// assert_eq!(*locks.remote(cpu)?.lock(), cpu.as_u32() + 100);
     /// # Ok::<(), Error>(())
     /// ```
     pub fn new_with<E, I>(flags: Flags, mut init: impl FnMut(CpuId) -> I) -> Result<Self>

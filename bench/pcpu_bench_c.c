@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C cases of `make bench`, each a loop of n operations, and an out-of-line preemption
+ * pair for the "earlier design" case. Called by pcpu_bench.rs.
+ */
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+
+static DEFINE_PER_CPU(u64, bench_c_counter);
+
+void pcpu_bench_c_this_cpu_inc(u64 n)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++)
+		this_cpu_inc(bench_c_counter);
+}
+EXPORT_SYMBOL_GPL(pcpu_bench_c_this_cpu_inc);
+
+void pcpu_bench_c_get_cpu_ptr(u64 n)
+{
+	u64 i, *p;
+
+	for (i = 0; i < n; i++) {
+		p = get_cpu_ptr(&bench_c_counter);
+		(*p)++;
+		put_cpu_ptr(&bench_c_counter);
+	}
+}
+EXPORT_SYMBOL_GPL(pcpu_bench_c_get_cpu_ptr);
+
+/* Out of line on purpose: the earlier posted design called helpers like these. */
+noinline void pcpu_bench_c_preempt_disable(void)
+{
+	preempt_disable();
+}
+EXPORT_SYMBOL_GPL(pcpu_bench_c_preempt_disable);
+
+noinline void pcpu_bench_c_preempt_enable(void)
+{
+	preempt_enable();
+}
+EXPORT_SYMBOL_GPL(pcpu_bench_c_preempt_enable);
+
+u64 pcpu_bench_c_sum(void)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(&bench_c_counter, cpu));
+	return sum;
+}
+EXPORT_SYMBOL_GPL(pcpu_bench_c_sum);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("C cases of the per-CPU benchmark");
