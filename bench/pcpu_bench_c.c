@@ -7,6 +7,11 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 
+void pcpu_bench_c_this_cpu_inc(u64 n);
+void pcpu_bench_c_get_cpu_ptr(u64 n);
+void pcpu_bench_c_preempt_disable(void);
+void pcpu_bench_c_preempt_enable(void);
+
 static DEFINE_PER_CPU(u64, bench_c_counter);
 
 void pcpu_bench_c_this_cpu_inc(u64 n)
@@ -42,17 +47,6 @@ noinline void pcpu_bench_c_preempt_enable(void)
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(pcpu_bench_c_preempt_enable);
-
-u64 pcpu_bench_c_sum(void)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*per_cpu_ptr(&bench_c_counter, cpu));
-	return sum;
-}
-EXPORT_SYMBOL_GPL(pcpu_bench_c_sum);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("C cases of the per-CPU benchmark");
