@@ -99,6 +99,9 @@ impl kernel::Module for Bench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let dynamic = DynamicPerCpu::<LocalInt<u64>>::new_zeroed(GFP_KERNEL)?;
         for (case, name) in CASES.iter().enumerate() {
+            // Warm-up, not measured: under QEMU the first run also translates the code.
+            run(case, &dynamic, N);
+            percpu::on_each_cpu(|_, _| run(case, &dynamic, N))?;
             for round in 0..ROUNDS {
                 // One CPU: this task, preemptible between operations like real code.
                 let t0 = now();
