@@ -12,7 +12,7 @@ wt=/src/linux-series-check
 out=$OUT-series-check
 cat "$TOP/config/base.config" "$TOP/config/percpu.config" >"$ROOT/src/series-check.config"
 if [ ! -d "$ROOT$wt" ]; then
-	git -C "$ROOT$SRC" worktree add -f --detach "$wt" "v$KVER-base" >/dev/null ||
+	git -C "$ROOT$SRC" worktree add -f --detach "$ROOT$wt" "v$KVER-base" >/dev/null 2>&1 ||
 		die "could not make the worktree"
 fi
 MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
