@@ -21,8 +21,9 @@ export GIT_AUTHOR_DATE='2026-11-28T00:00:00Z' GIT_COMMITTER_DATE='2026-11-28T00:
 
 git read-tree "v$KVER-base"
 head=$(git rev-parse "v$KVER-base^{commit}")
+dirs=("$TOP"/series/*/)
 n=0
-for d in "$TOP"/series/*/; do
+for d in "${dirs[@]}"; do
 	n=$((n + 1))
 	[ $n -le "$limit" ] || break
 	if [ -f "$d/files" ]; then
@@ -31,6 +32,16 @@ for d in "$TOP"/series/*/; do
 			[ -f "$TOP/$f" ] || die "$d/files names $f, which does not exist"
 			blob=$(git hash-object -w "$TOP/$f")
 			git update-index --add --cacheinfo "100644,$blob,$f"
+			# Our files hold their final content; a later patch that edits one (a *.diff
+			# touching it) is undone here, last first, so that it can be redone in its
+			# own patch.
+			for ((i = ${#dirs[@]} - 1; i >= n; i--)); do
+				for p in "${dirs[$i]}"*.diff; do
+					[ -f "$p" ] && grep -qxF "+++ b/$f" "$p" || continue
+					git apply --cached -R --include="$f" "$p" ||
+						die "could not undo $p on $f"
+				done
+			done
 		done <"$d/files"
 	fi
 	for p in "$d"/*.diff; do
