@@ -42,22 +42,18 @@ if want rustfmtcheck; then
 	result rustfmtcheck $st
 fi
 
-if want clippy; then
-	st=0
-	in_root "$MAKE CLIPPY=1 bzImage modules" >"$ROOT$out/clippy.log" 2>&1 || st=$?
-	w=$(our_warnings "$ROOT$out/clippy.log")
+# Runs `make $2` in the build root, log in $3; fails on an error or on a warning in our files.
+make_check() {
+	local st=0 w
+	in_root "$MAKE $2" >"$ROOT$out/$3" 2>&1 || st=$?
+	w=$(our_warnings "$ROOT$out/$3")
 	[ -z "$w" ] || { echo "$w" >&2; st=1; }
-	[ $st = 0 ] || tail -20 "$ROOT$out/clippy.log" >&2
-	result clippy $st
-fi
+	[ $st = 0 ] || tail -20 "$ROOT$out/$3" >&2
+	result "$1" $st
+}
 
-if want rustdoc; then
-	st=0
-	in_root "$MAKE rustdoc" >"$ROOT$out/rustdoc.log" 2>&1 || st=$?
-	w=$(our_warnings "$ROOT$out/rustdoc.log")
-	[ -z "$w" ] || { echo "$w" >&2; st=1; }
-	result rustdoc $st
-fi
+! want clippy || make_check clippy "CLIPPY=1 bzImage modules" clippy.log
+! want rustdoc || make_check rustdoc rustdoc rustdoc.log
 
 if want checkpatch; then
 	bash "$TOP/harness/export.sh" >/dev/null
