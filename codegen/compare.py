@@ -62,7 +62,6 @@ def normalize(insns):
                 return m.group(0)
             if base not in names:
                 names[base] = f"R{len(names)}"
-            size = {1: "b", 2: "w", 3: "d", 4: "q"}
             return "%" + names[base]
         ins = re.sub(r"%([a-z0-9]+)", ren, ins)
         # Displacements that relocations fill in are placeholders anyway.

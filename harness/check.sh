@@ -14,7 +14,6 @@ CHECKS=${CHECKS:-rustfmtcheck clippy rustdoc checkpatch docs columns}
 name=${BUILD_NAME:-x86_64}
 out=$OUT-$name
 MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
-ours='rust/kernel/percpu|rust/kernel/cpumask.rs|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
 pass=0
 fail=0
 
@@ -27,12 +26,6 @@ result() { # name, status
 		fail=$((fail + 1))
 		log "check $1: FAILED"
 	fi
-}
-
-# Warnings whose location (the "-->" line that follows) is one of our files.
-our_warnings() {
-	awk -v re="$ours" '/^(warning|error)/ { msg = $0; next }
-		/^ *--> / && msg != "" { if ($2 ~ re) print msg " at " $2; msg = "" }' "$1"
 }
 
 if want rustfmtcheck; then

@@ -24,6 +24,16 @@ ROOT=$CACHE/root-$ROOT_KEY
 SRC=/src/linux
 OUT=/src/out
 
+# Our files, in compiler messages.
+OURS='rust/kernel/percpu|rust/kernel/cpumask.rs|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
+
+# Prints the warnings and errors of the build log $1 whose location (the "-->" line that
+# follows) is one of our files.
+our_warnings() {
+	awk -v re="$OURS" '/^(warning|error)/ { msg = $0; next }
+		/^ *--> / && msg != "" { if ($2 ~ re) print msg " at " $2; msg = "" }' "$1"
+}
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

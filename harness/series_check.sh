@@ -16,7 +16,6 @@ if [ ! -d "$ROOT$wt" ]; then
 		die "could not make the worktree"
 fi
 MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
-ours='rust/kernel/percpu|rust/kernel/cpumask.rs|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
 pass=0
 fail=0
 for c in $(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series"); do
@@ -26,8 +25,7 @@ for c in $(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series"); do
 	IN_DIR=$wt in_root "mkdir -p $out && KCONFIG_ALLCONFIG=/src/series-check.config \
 		$MAKE allnoconfig >/dev/null && $MAKE CLIPPY=1 bzImage modules >$out/build.log 2>&1 && \
 		$MAKE rustfmtcheck >$out/fmt.log 2>&1" || st=$?
-	w=$(awk -v re="$ours" '/^(warning|error)/ { msg = $0; next }
-		/^ *--> / && msg != "" { if ($2 ~ re) print msg " at " $2; msg = "" }' "$ROOT$out/build.log")
+	w=$(our_warnings "$ROOT$out/build.log")
 	if [ $st = 0 ] && [ -z "$w" ]; then
 		echo "ok   $subj"
 		pass=$((pass + 1))

@@ -144,7 +144,8 @@ impl<T: Send> DynamicPerCpu<T> {
         I: PinInit<T, E>,
         Error: From<E>,
     {
-        let ptr = PerCpuPtr::from_raw(Self::alloc(flags)?.as_ptr());
+        let nonnull = Self::alloc(flags)?;
+        let ptr = PerCpuPtr::from_raw(nonnull.as_ptr());
         let possible = cpumask::possible_cpus();
         for cpu in possible.iter() {
             let slot = ptr.per_cpu_ptr_possible(cpu);
@@ -163,8 +164,7 @@ impl<T: Send> DynamicPerCpu<T> {
         }
         // INVARIANT: Every possible CPU's slot was initialised above.
         Ok(Self {
-            // SAFETY: `ptr` came from a `NonNull` above.
-            ptr: unsafe { NonNull::new_unchecked(ptr.as_raw()) },
+            ptr: nonnull,
             _p: PhantomData,
         })
     }
