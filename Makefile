@@ -4,6 +4,10 @@
 
 H := bash harness
 
+# make test ARCH=arm64 builds for arm64 and boots QEMU's "virt" machine (default: x86_64).
+ARCH ?= x86_64
+export ARCH
+
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
@@ -22,14 +26,14 @@ test:
 # The same tests on a uniprocessor (CONFIG_SMP=n) kernel, booted with one CPU.
 test-up:
 	$(H)/series.sh
-	BUILD_NAME=x86_64-up $(H)/build.sh config/base.config config/percpu.config config/up.config
-	BUILD_NAME=x86_64-up SMP=1 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
+	BUILD_NAME=$(ARCH)-up $(H)/build.sh config/base.config config/percpu.config config/up.config
+	BUILD_NAME=$(ARCH)-up SMP=1 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
 
 # All tests on a debug kernel (KASAN, lockdep, DEBUG_PREEMPT, ...): any report fails the run.
 stress:
 	$(H)/series.sh
-	BUILD_NAME=x86_64-debug $(H)/build.sh config/base.config config/percpu.config config/debug.config
-	BUILD_NAME=x86_64-debug QEMU_TIMEOUT=1500 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
+	BUILD_NAME=$(ARCH)-debug $(H)/build.sh config/base.config config/percpu.config config/debug.config
+	BUILD_NAME=$(ARCH)-debug QEMU_TIMEOUT=1500 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
 
 check:
 	$(H)/check.sh

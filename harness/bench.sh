@@ -7,13 +7,13 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-name=${BUILD_NAME:-x86_64}
+name=$BUILD_NAME
 out=$OUT-$name
 cpus=${BENCH_CPUS:-2}
 rm -rf "$ROOT/src/bench"
 cp -r "$TOP/bench" "$ROOT/src/bench"
 mkdir -p "$TOP/out"
-in_root "make -s LLVM=1 ARCH=x86_64 O=$out M=/src/bench modules" >"$TOP/out/bench-build.log" 2>&1 ||
+in_root "$KMAKE O=$out M=/src/bench modules" >"$TOP/out/bench-build.log" 2>&1 ||
 	{ cat "$TOP/out/bench-build.log" >&2; die "building the benchmark modules failed"; }
 
 ird=/src/initramfs-bench
@@ -29,7 +29,7 @@ initramfs_pack "$ird"
 
 log "running the benchmark in QEMU (TCG, $cpus CPUs)"
 rc=0
-run_qemu "$name" "$cpus" "console=ttyS0 panic=-1 kunit.enable=0" "$ird.cpio" \
+run_qemu "$name" "$cpus" "panic=-1 kunit.enable=0" "$ird.cpio" \
 	"$TOP/out/bench.log" "${QEMU_TIMEOUT:-900}" || rc=$?
 [ $rc != 124 ] || { tail -n 20 "$TOP/out/bench.log" >&2; die "the benchmark timed out"; }
 grep -q 'harness: bench ok' "$TOP/out/bench.log" ||

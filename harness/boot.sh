@@ -10,12 +10,12 @@
 need_root
 
 mode=${1:-test}
-name=${BUILD_NAME:-x86_64}
+name=$BUILD_NAME
 out=$OUT-$name
 smp=${SMP:-4}
 tmo=${QEMU_TIMEOUT:-600}
 glob=${KUNIT_GLOB:-rust_*}
-kernel=$ROOT$out/arch/x86/boot/bzImage
+kernel=$ROOT$out/$KIMAGE
 ko=$ROOT$out/samples/rust/rust_percpu.ko
 [ -f "$kernel" ] || die "no kernel at $kernel: build first"
 
@@ -48,7 +48,7 @@ reboot -f
 INIT
 initramfs_pack "$ird"
 
-append="console=ttyS0 panic=-1 oops=panic"
+append="panic=-1 oops=panic"
 if [ "$mode" = test ]; then
 	append="$append kunit.enable=1 kunit.filter_glob=$glob"
 else

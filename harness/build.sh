@@ -8,12 +8,14 @@ need_root
 
 frags=("$@")
 [ ${#frags[@]} -gt 0 ] || frags=("$TOP/config/base.config" "$TOP/config/percpu.config")
-name=${BUILD_NAME:-x86_64}
+# The architecture's own settings come right after the first (base) fragment.
+[ ! -f "$TOP/config/$ARCH.config" ] || frags=("${frags[0]}" "$TOP/config/$ARCH.config" "${frags[@]:1}")
+name=$BUILD_NAME
 out=$OUT-$name
 # Later fragments override earlier ones: keep the last line of each symbol.
 cat "${frags[@]}" | grep -E '^CONFIG_' | tac | awk -F= '!seen[$1]++' | tac >"$ROOT/src/$name.config"
 
-MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
+MAKE="$KMAKE O=$out -j$(nproc)"
 log "configuring $name (allnoconfig + ${frags[*]##*/})"
 in_root "mkdir -p $out && KCONFIG_ALLCONFIG=/src/$name.config $MAKE allnoconfig >/dev/null" ||
 	die "kernel configuration failed"
@@ -28,7 +30,7 @@ done)
 
 log "building $name (log: $ROOT$out/build.log)"
 start=$(date +%s)
-if ! in_root "$MAKE bzImage modules >$out/build.log 2>&1"; then
+if ! in_root "$MAKE $IMAGE_TARGET modules >$out/build.log 2>&1"; then
 	grep -E 'error|warning' "$ROOT$out/build.log" | head -40 >&2
 	tail -20 "$ROOT$out/build.log" >&2
 	die "kernel build failed"

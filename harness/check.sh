@@ -11,9 +11,9 @@ bash "$TOP/harness/series.sh"
 bash "$TOP/harness/build.sh" >/dev/null
 
 CHECKS=${CHECKS:-rustfmtcheck clippy rustdoc checkpatch docs columns}
-name=${BUILD_NAME:-x86_64}
+name=$BUILD_NAME
 out=$OUT-$name
-MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
+MAKE="$KMAKE O=$out -j$(nproc)"
 pass=0
 fail=0
 

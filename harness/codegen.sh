@@ -7,11 +7,11 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-name=${BUILD_NAME:-x86_64}
+name=$BUILD_NAME
 out=$OUT-$name
 rm -rf "$ROOT/src/codegen"
 cp -r "$TOP/codegen" "$ROOT/src/codegen"
-in_root "make -s LLVM=1 ARCH=x86_64 O=$out M=/src/codegen modules" >"$TOP/out/codegen-build.log" 2>&1 ||
+in_root "$KMAKE O=$out M=/src/codegen modules" >"$TOP/out/codegen-build.log" 2>&1 ||
 	{ cat "$TOP/out/codegen-build.log" >&2; die "building the codegen modules failed"; }
 st=0
 IN_DIR=/src/codegen in_root "python3 compare.py pcpu_codegen_c.o pcpu_codegen_rust.o llvm-objdump" \

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-name=${BUILD_NAME:-x86_64}
+name=$BUILD_NAME
 out=$OUT-$name
 cmdfile=$ROOT$out/samples/rust/.rust_percpu.o.cmd
 [ -f "$cmdfile" ] || die "no $cmdfile: build the kernel with the sample first"

@@ -4,7 +4,7 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
-IN_DIR=$SRC in_root "make -s LLVM=1 ARCH=x86_64 O=$OUT-${BUILD_NAME:-x86_64} rustfmt" ||
+IN_DIR=$SRC in_root "$KMAKE O=$OUT-$BUILD_NAME rustfmt" ||
 	die "rustfmt failed"
 cat "$TOP"/series/*/files | while read -r f; do
 	case $f in *.rs) cmp -s "$ROOT$SRC/$f" "$TOP/$f" || { cp "$ROOT$SRC/$f" "$TOP/$f"; log "formatted $f"; } ;; esac

@@ -14,7 +14,7 @@ bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git per
 ca-certificates python3-docutils codespell"
 BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
 # Tools added later; installed into an existing root without rebuilding it (not in the key).
-EXTRA_PKGS="python3-ply python3-git python3-matplotlib"
+EXTRA_PKGS="python3-ply python3-git python3-matplotlib qemu-system-arm"
 
 # Bump RECIPE when provision.sh changes what it makes.
 RECIPE=1
@@ -23,6 +23,17 @@ ROOT=$CACHE/root-$ROOT_KEY
 # Paths as seen inside the build root.
 SRC=/src/linux
 OUT=/src/out
+
+# The target architecture: x86_64 (default) or arm64 (cross-built by clang, booted on QEMU's
+# "virt" machine). Builds are named after it unless BUILD_NAME says otherwise.
+ARCH=${ARCH:-x86_64}
+case $ARCH in
+x86_64) KIMAGE=arch/x86/boot/bzImage IMAGE_TARGET=bzImage ;;
+arm64) KIMAGE=arch/arm64/boot/Image IMAGE_TARGET=Image ;;
+*) printf 'error: ARCH=%s is not supported (x86_64, arm64)\n' "$ARCH" >&2; exit 1 ;;
+esac
+BUILD_NAME=${BUILD_NAME:-$ARCH}
+KMAKE="make -s LLVM=1 ARCH=$ARCH"
 
 # Our files, in compiler messages.
 OURS='rust/kernel/percpu|rust/kernel/cpumask.rs|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
@@ -60,9 +71,28 @@ in_root() {
 initramfs_tree() {
 	rm -rf "$ROOT$1"
 	mkdir -p "$ROOT$1"/{bin,dev,proc,sys}
-	cp "$ROOT/usr/bin/busybox" "$ROOT$1/bin/busybox"
+	if [ "$ARCH" = arm64 ]; then
+		cp "$(arm64_busybox)" "$ROOT$1/bin/busybox"
+	else
+		cp "$ROOT/usr/bin/busybox" "$ROOT$1/bin/busybox"
+	fi
 	local t
 	for t in sh mount insmod rmmod cat echo reboot grep; do ln -s busybox "$ROOT$1/bin/$t"; done
+}
+
+# Prints the path of an arm64 static busybox (Debian's busybox-static:arm64, unpacked once
+# into the build root).
+arm64_busybox() {
+	local bb=$ROOT/opt/arm64/bin/busybox
+	if [ ! -x "$bb" ]; then
+		log "fetching Debian's arm64 busybox-static into the build root"
+		in_root "dpkg --add-architecture arm64 && apt-get update -q && cd /tmp && \
+			apt-get download busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb /opt/arm64.tmp && \
+			rm -f busybox-static_*_arm64.deb && mkdir -p /opt/arm64/bin && \
+			mv /opt/arm64.tmp/usr/bin/busybox /opt/arm64/bin/busybox && rm -rf /opt/arm64.tmp" \
+			>>"$CACHE/apt.log" 2>&1 || die "could not fetch the arm64 busybox, see $CACHE/apt.log"
+	fi
+	echo "$bb"
 }
 
 # Packs the initramfs tree $1 (inside the root) into $1.cpio.
@@ -74,10 +104,14 @@ initramfs_pack() {
 # Boots build $1 in QEMU under TCG with $2 CPUs, command line $3, initramfs $4 (inside the
 # root), console to the file $5, killed after $6 seconds. Returns QEMU's status (124: killed).
 run_qemu() {
-	local rc=0
-	timeout -k 10 "$6" chroot "$ROOT" qemu-system-x86_64 -accel tcg,thread=multi -m 1G \
+	local rc=0 qemu=(qemu-system-x86_64) console=ttyS0
+	if [ "$ARCH" = arm64 ]; then
+		qemu=(qemu-system-aarch64 -machine virt -cpu cortex-a72)
+		console=ttyAMA0
+	fi
+	timeout -k 10 "$6" chroot "$ROOT" "${qemu[@]}" -accel tcg,thread=multi -m 1G \
 		-smp "$2" -display none -monitor none -serial stdio -no-reboot \
-		-kernel "$OUT-$1/arch/x86/boot/bzImage" -initrd "$4" -append "$3" \
+		-kernel "$OUT-$1/$KIMAGE" -initrd "$4" -append "console=$console $3" \
 		</dev/null >"$5" 2>&1 || rc=$?
 	sed -i 's/\r$//' "$5"
 	return $rc

@@ -16,7 +16,7 @@ ensure_extra() {
 	mount_root
 	chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive /bin/bash -c "apt-get update -q && \
-		apt-get install -y -q --no-install-recommends ${missing[*]} && apt-get clean" \
+		apt-get install -y -q --no-install-recommends -t trixie-backports ${missing[*]} && apt-get clean" \
 		>>"$CACHE/apt.log" 2>&1 || die "apt-get in the build root failed, see $CACHE/apt.log"
 }
 

@@ -15,7 +15,7 @@ if [ ! -d "$ROOT$wt" ]; then
 	git -C "$ROOT$SRC" worktree add -f --detach "$ROOT$wt" "v$KVER-base" >/dev/null 2>&1 ||
 		die "could not make the worktree"
 fi
-MAKE="make -s LLVM=1 ARCH=x86_64 O=$out -j$(nproc)"
+MAKE="$KMAKE O=$out -j$(nproc)"
 pass=0
 fail=0
 for c in $(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series"); do
