@@ -57,7 +57,7 @@ fmt:
 	$(H)/series.sh
 	$(H)/fmt.sh
 
-# Compares the code of each this_cpu operation in C and in Rust (x86_64).
+# Compares the code of each this_cpu operation in C and in Rust (x86_64, or ARCH=arm64).
 codegen:
 	$(H)/series.sh
 	$(H)/build.sh

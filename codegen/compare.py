@@ -6,7 +6,9 @@ Usage: compare.py C_OBJ RUST_OBJ OBJDUMP
 Prints a table: kind, op, width, C instructions, Rust instructions, identical. Two functions
 are identical when their instruction sequences match after register names are renamed in
 order of first use (so register allocation does not count) and symbol operands are replaced
-by a placeholder. Exit status 1 if any pair differs.
+by a placeholder, and branch targets by their offset in the function. A pair that differs
+where the Rust sequence is the shorter one, or has the same instructions in another order,
+says so. Exit status 1 if any Rust sequence is longer or otherwise different.
 """
 import re
 import subprocess
@@ -30,6 +32,8 @@ for i in range(8, 16):
 def functions(obj, objdump):
     out = subprocess.run([objdump, "-d", "-r", "--no-show-raw-insn", obj],
                          check=True, capture_output=True, text=True).stdout
+    # Comments start with "#" on x86 and "//" on arm64 (where "#" starts an immediate).
+    comment = "//" if "aarch64" in out.split("\n\n")[0] + out[:300] else "#"
     funcs, cur = {}, None
     for line in out.splitlines():
         m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
@@ -38,19 +42,28 @@ def functions(obj, objdump):
             continue
         if cur is None or not line.strip():
             continue
-        if re.match(r"^\s+[0-9a-f]+:\s+R_X86_64", line):
+        if re.match(r"^\s+[0-9a-f]+:\s+R_(X86_64|AARCH64)_", line):
             # A relocation: the operand it patches names a symbol.
             sym = line.split()[-1]
             if cur:
-                cur[-1] = cur[-1] + " <sym>" if "return_thunk" not in sym else cur[-1] + " " + sym
+                # The target the disassembler guessed from the unrelocated field is noise.
+                ins = re.sub(r"\s+(0x)?[0-9a-f]+ <[^>]+>$", "", cur[-1])
+                cur[-1] = ins + " <sym>" if "return_thunk" not in sym else ins + " " + sym
             continue
         m = re.match(r"^\s+[0-9a-f]+:\s+(.*)$", line)
         if m:
-            ins = m.group(1).split("#")[0].strip()
+            ins = m.group(1).split(comment)[0].strip()
             if ins in ("nop", "int3") or ins.startswith("nop"):
                 continue
             cur.append(ins)
     return funcs
+
+
+def arm64_ren(names, m):
+    base = "x" + m.group(2)
+    if base not in names:
+        names[base] = f"R{len(names)}"
+    return m.group(1) + names[base]
 
 
 def normalize(insns):
@@ -64,11 +77,20 @@ def normalize(insns):
                 names[base] = f"R{len(names)}"
             return "%" + names[base]
         ins = re.sub(r"%([a-z0-9]+)", ren, ins)
+        # arm64: x0-x30 and their 32-bit halves w0-w30.
+        ins = re.sub(r"\b([xw])([12]?[0-9]|30)\b", lambda m: arm64_ren(names, m), ins)
         # Displacements that relocations fill in are placeholders anyway.
         ins = re.sub(r"0x0\(%rip\)", "(%rip)", ins)
-        ins = re.sub(r"\s+[0-9a-f]+ <[^>]+>", " <target>", ins)
+        # Branch targets: the offset in the function, not its address or name.
+        ins = re.sub(r"\s+(0x)?[0-9a-f]+ <[^>+]+(\+0x[0-9a-f]+)?>", lambda m: f" <{m.group(2) or '+0'}>", ins)
         out.append(ins)
     return out
+
+
+def anonymous(ins):
+    """An instruction with every register and branch target replaced by a placeholder."""
+    ins = re.sub(r"%[a-z0-9]+|\b[xw]([12]?[0-9]|30)\b", "R", ins)
+    return re.sub(r"\s+(0x)?[0-9a-f]+ <[^>]+>", " <target>", ins)
 
 
 def main():
@@ -85,13 +107,22 @@ def main():
                     continue
                 ok = normalize(c) == normalize(r)
                 same += ok
-                rows.append((kind, op, w, "; ".join(c), "; ".join(r), "yes" if ok else "no"))
+                verdict = "yes" if ok else "no"
+                if not ok and len(r) < len(c):
+                    verdict = f"no: Rust shorter ({len(r)} against {len(c)} instructions)"
+                elif not ok and sorted(map(anonymous, c)) == sorted(map(anonymous, r)):
+                    verdict = "no: same instructions, other order"
+                rows.append((kind, op, w, "; ".join(c), "; ".join(r), verdict))
     print("| variable | op | width | C | Rust | identical |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(f"`{x}`" if i in (3, 4) else x for i, x in enumerate(row)) + " |")
-    print(f"\n{same} of {len(rows)} identical")
-    return 0 if same == len(rows) else 1
+    shorter = sum(row[5].startswith("no: Rust shorter") for row in rows)
+    order = sum(row[5].endswith("other order") for row in rows)
+    other = len(rows) - same - shorter - order
+    print(f"\n{same} of {len(rows)} identical, {shorter} shorter in Rust, {order} the same "
+          f"instructions in another order, {other} longer or different in Rust")
+    return 0 if other == 0 else 1
 
 
 if __name__ == "__main__":

@@ -38,11 +38,6 @@ __rust_helper void rust_helper_this_cpu_add_##type(type __percpu *ptr, type val)
 	this_cpu_add(*ptr, val);						\
 }										\
 										\
-__rust_helper void rust_helper_this_cpu_sub_##type(type __percpu *ptr, type val)	\
-{										\
-	this_cpu_sub(*ptr, val);						\
-}										\
-										\
 __rust_helper void rust_helper_this_cpu_inc_##type(type __percpu *ptr)		\
 {										\
 	this_cpu_inc(*ptr);							\

@@ -104,7 +104,8 @@ pub use self::{
         declare_extern_per_cpu,
         define_per_cpu,
         StaticPerCpu,
-        StaticPerCpuSlot, //
+        StaticPerCpuSlot,
+        StaticPerCpuSymbol, //
     },
 };
 

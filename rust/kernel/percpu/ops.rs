@@ -6,7 +6,12 @@
 //!
 //! [this_cpu ops]: srctree/Documentation/core-api/this_cpu_ops.rst
 
-use super::PerCpu;
+use super::{
+    DynamicPerCpu,
+    PerCpu,
+    StaticPerCpu,
+    StaticPerCpuSymbol, //
+};
 use core::cell::UnsafeCell;
 use pin_init::Zeroable;
 
@@ -80,6 +85,15 @@ pub trait PerCpuInteger: Copy + Send + private::Sealed {
     /// Wrapping addition.
     #[doc(hidden)]
     fn wrapping_add_(self, other: Self) -> Self;
+    /// Wrapping negation.
+    #[doc(hidden)]
+    fn wrapping_neg_(self) -> Self;
+    /// The bits of the value, zero-extended.
+    #[doc(hidden)]
+    fn to_bits(self) -> u64;
+    /// The value with the low bits of `bits`.
+    #[doc(hidden)]
+    fn from_bits(bits: u64) -> Self;
     /// `this_cpu_read`. See the trait's safety section.
     #[doc(hidden)]
     unsafe fn this_cpu_read(ptr: *mut Self) -> Self;
@@ -89,9 +103,6 @@ pub trait PerCpuInteger: Copy + Send + private::Sealed {
     /// `this_cpu_add`. See the trait's safety section.
     #[doc(hidden)]
     unsafe fn this_cpu_add(ptr: *mut Self, val: Self);
-    /// `this_cpu_sub`. See the trait's safety section.
-    #[doc(hidden)]
-    unsafe fn this_cpu_sub(ptr: *mut Self, val: Self);
     /// `this_cpu_inc`. See the trait's safety section.
     #[doc(hidden)]
     unsafe fn this_cpu_inc(ptr: *mut Self);
@@ -120,26 +131,135 @@ pub trait PerCpuInteger: Copy + Send + private::Sealed {
 
 /// The segment prefix of a per-CPU access on x86-64: `gs` on SMP, none on uniprocessor kernels
 /// (where the per-CPU area is ordinary memory), as in `arch/x86/include/asm/percpu.h`.
+#[doc(hidden)]
+#[macro_export]
 #[cfg(all(CONFIG_X86_64, CONFIG_SMP, not(testlib)))]
-macro_rules! seg {
+macro_rules! __percpu_seg {
     () => {
         "gs:"
     };
 }
+
+/// See the `CONFIG_SMP` version.
+#[doc(hidden)]
+#[macro_export]
 #[cfg(all(CONFIG_X86_64, not(CONFIG_SMP), not(testlib)))]
-macro_rules! seg {
+macro_rules! __percpu_seg {
     () => {
         ""
     };
 }
 
-/// Implements [`PerCpuInteger`] for an unsigned type, with one `asm!` instruction per operation
-/// on x86-64 (the same ones the C macros emit) and the C helpers elsewhere.
+/// Expands to the `asm!` of one `this_cpu` operation on x86-64: the instructions the C macros
+/// of `arch/x86/include/asm/percpu.h` emit. To be used inside an `unsafe` block whose caller
+/// guarantees that the address is the per-CPU address of a valid, initialised integer of the
+/// width, that only `this_cpu` operations and volatile reads access.
 ///
-/// Arguments: the type, the x86 operand size keyword, the `asm!` register class and template
-/// modifier of a value of the type, and the accumulator register of that size.
+/// Arguments: the operation; the width as `(size keyword, register class, template modifier,
+/// accumulator register)`; the memory operand in the template and the `asm!` operand it names
+/// (a register holding the address, `"[{p}]", [p = in(reg) ptr]`, or the variable's symbol,
+/// `"[rip + {s}]", [s = sym SLOT]`, which gives the `%gs:var(%rip)` form of C); the unsigned
+/// type of the width; the operation's values, of that type.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(all(CONFIG_X86_64, not(testlib)))]
+macro_rules! __this_cpu_asm {
+    (read, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
+     [$($aop:tt)*], $u:ty) => {{
+        let val: $u;
+        ::core::arch::asm!(
+            concat!("mov {v", $m, "}, ", $size, " ptr ", $crate::__percpu_seg!(), $addr),
+            $($aop)*,
+            v = lateout($class) val,
+            options(nostack, preserves_flags),
+        );
+        val
+    }};
+    (write, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
+     [$($aop:tt)*], $u:ty, $val:expr) => {
+        ::core::arch::asm!(
+            concat!("mov ", $size, " ptr ", $crate::__percpu_seg!(), $addr, ", {v", $m, "}"),
+            $($aop)*,
+            v = in($class) $val,
+            options(nostack, preserves_flags),
+        )
+    };
+    // `xadd` without `lock` is atomic against interrupts on this CPU, which is all a per-CPU
+    // slot needs.
+    (add_return, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
+     [$($aop:tt)*], $u:ty, $val:expr) => {{
+        let val: $u = $val;
+        let mut old = val;
+        ::core::arch::asm!(
+            concat!("xadd ", $size, " ptr ", $crate::__percpu_seg!(), $addr, ", {v", $m, "}"),
+            $($aop)*,
+            v = inout($class) old,
+            options(nostack),
+        );
+        old.wrapping_add(val)
+    }};
+    // Like the C macro, this loops on `cmpxchg` without `lock` (an `xchg` with memory would
+    // imply one): an interrupt between the load and the `cmpxchg` makes the latter fail and
+    // retry.
+    (xchg, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
+     [$($aop:tt)*], $u:ty, $val:expr) => {{
+        let old: $u;
+        ::core::arch::asm!(
+            concat!("mov ", $acc, ", ", $size, " ptr ", $crate::__percpu_seg!(), $addr),
+            "2:",
+            concat!("cmpxchg ", $size, " ptr ", $crate::__percpu_seg!(), $addr, ", {v", $m, "}"),
+            "jne 2b",
+            $($aop)*,
+            v = in($class) $val,
+            out($acc) old,
+            options(nostack),
+        );
+        old
+    }};
+    // `cmpxchg` without `lock` is atomic against interrupts on this CPU.
+    (cmpxchg, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
+     [$($aop:tt)*], $u:ty, $old:expr, $new:expr) => {{
+        let mut prev: $u = $old;
+        ::core::arch::asm!(
+            concat!("cmpxchg ", $size, " ptr ", $crate::__percpu_seg!(), $addr, ", {v", $m, "}"),
+            $($aop)*,
+            v = in($class) $new,
+            inout($acc) prev,
+            options(nostack),
+        );
+        prev
+    }};
+    // `add`, `and` and `or` (after the named operations, which this arm would match too): one
+    // read-modify-write instruction, which an interrupt cannot split.
+    ($op:ident, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
+     [$($aop:tt)*], $u:ty, $val:expr) => {
+        ::core::arch::asm!(
+            concat!(
+                stringify!($op), " ", $size, " ptr ", $crate::__percpu_seg!(), $addr, ", {v", $m,
+                "}"
+            ),
+            $($aop)*,
+            v = in($class) $val,
+            options(nostack),
+        )
+    };
+    // `inc` and `dec`.
+    ($op:ident, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
+     [$($aop:tt)*], $u:ty) => {
+        ::core::arch::asm!(
+            concat!(stringify!($op), " ", $size, " ptr ", $crate::__percpu_seg!(), $addr),
+            $($aop)*,
+            options(nostack),
+        )
+    };
+}
+
+/// Implements [`PerCpuInteger`] for an unsigned type, with the instructions of the C macros on
+/// x86-64 (see [`__this_cpu_asm!`]) and the C helpers elsewhere.
+///
+/// Arguments: the type and its width for [`__this_cpu_asm!`].
 macro_rules! impl_unsigned {
-    ($t:ident, $size:literal, $class:ident, $m:literal, $acc:tt) => {
+    ($t:ident, $w:tt) => {
         impl private::Sealed for $t {}
 
         #[cfg(all(CONFIG_X86_64, not(testlib)))]
@@ -152,159 +272,112 @@ macro_rules! impl_unsigned {
             }
 
             #[inline(always)]
+            fn wrapping_neg_(self) -> Self {
+                self.wrapping_neg()
+            }
+
+            #[inline(always)]
+            fn to_bits(self) -> u64 {
+                u64::from(self)
+            }
+
+            #[inline(always)]
+            fn from_bits(bits: u64) -> Self {
+                bits as Self
+            }
+
+            #[inline(always)]
             unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
-                let val: Self;
                 // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a valid
-                // `Self`; the segment-relative load reads the current CPU's slot.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("mov {v", $m, "}, ", $size, " ptr ", seg!(), "[{p}]"),
-                        p = in(reg) ptr,
-                        v = lateout($class) val,
-                        options(nostack, preserves_flags),
-                    )
-                };
-                val
+                // `Self` that only `this_cpu` operations and volatile reads access, as the
+                // macro requires.
+                unsafe { crate::__this_cpu_asm!(read, $w, "[{p}]", [p = in(reg) ptr], Self) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_write(ptr: *mut Self, val: Self) {
-                // SAFETY: As in `this_cpu_read`; one store to the current CPU's slot.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("mov ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
-                        p = in(reg) ptr,
-                        v = in($class) val,
-                        options(nostack, preserves_flags),
-                    )
-                };
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { crate::__this_cpu_asm!(write, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
-                // SAFETY: As in `this_cpu_read`; one read-modify-write instruction on the
-                // current CPU's slot, which an interrupt cannot split.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("add ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
-                        p = in(reg) ptr,
-                        v = in($class) val,
-                        options(nostack),
-                    )
-                };
-            }
-
-            #[inline(always)]
-            unsafe fn this_cpu_sub(ptr: *mut Self, val: Self) {
-                // As in C: `this_cpu_sub(pcp, val)` is `this_cpu_add(pcp, -val)`.
-                // SAFETY: The caller's guarantees are passed on unchanged.
-                unsafe { Self::this_cpu_add(ptr, val.wrapping_neg()) }
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { crate::__this_cpu_asm!(add, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_inc(ptr: *mut Self) {
-                // SAFETY: As in `this_cpu_add`.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("inc ", $size, " ptr ", seg!(), "[{p}]"),
-                        p = in(reg) ptr,
-                        options(nostack),
-                    )
-                };
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { crate::__this_cpu_asm!(inc, $w, "[{p}]", [p = in(reg) ptr], Self) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_dec(ptr: *mut Self) {
-                // SAFETY: As in `this_cpu_add`.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("dec ", $size, " ptr ", seg!(), "[{p}]"),
-                        p = in(reg) ptr,
-                        options(nostack),
-                    )
-                };
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { crate::__this_cpu_asm!(dec, $w, "[{p}]", [p = in(reg) ptr], Self) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_and(ptr: *mut Self, val: Self) {
-                // SAFETY: As in `this_cpu_add`.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("and ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
-                        p = in(reg) ptr,
-                        v = in($class) val,
-                        options(nostack),
-                    )
-                };
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { crate::__this_cpu_asm!(and, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_or(ptr: *mut Self, val: Self) {
-                // SAFETY: As in `this_cpu_add`.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("or ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
-                        p = in(reg) ptr,
-                        v = in($class) val,
-                        options(nostack),
-                    )
-                };
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { crate::__this_cpu_asm!(or, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self {
-                let mut old = val;
-                // SAFETY: As in `this_cpu_add`; `xadd` without `lock` is atomic against
-                // interrupts on this CPU, which is all a per-CPU slot needs.
+                // SAFETY: As in `this_cpu_read`.
                 unsafe {
-                    core::arch::asm!(
-                        concat!("xadd ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
-                        p = in(reg) ptr,
-                        v = inout($class) old,
-                        options(nostack),
-                    )
-                };
-                old.wrapping_add(val)
-            }
-
-            #[inline(always)]
-            unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
-                let old: Self;
-                // SAFETY: As in `this_cpu_add`. Like the C macro, this loops on `cmpxchg`
-                // without `lock` (an `xchg` with memory would imply one): an interrupt between
-                // the load and the `cmpxchg` makes the latter fail and retry.
-                unsafe {
-                    core::arch::asm!(
-                        concat!("mov ", $acc, ", ", $size, " ptr ", seg!(), "[{p}]"),
-                        "2:",
-                        concat!("cmpxchg ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
-                        "jne 2b",
-                        p = in(reg) ptr,
-                        v = in($class) val,
-                        out($acc) old,
-                        options(nostack),
-                    )
-                };
-                old
+                    crate::__this_cpu_asm!(add_return, $w, "[{p}]", [p = in(reg) ptr], Self, val)
+                }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self {
-                let mut prev = old;
-                // SAFETY: As in `this_cpu_add`; `cmpxchg` without `lock` is atomic against
-                // interrupts on this CPU.
+                // SAFETY: As in `this_cpu_read`.
                 unsafe {
-                    core::arch::asm!(
-                        concat!("cmpxchg ", $size, " ptr ", seg!(), "[{p}], {v", $m, "}"),
-                        p = in(reg) ptr,
-                        v = in($class) new,
-                        inout($acc) prev,
-                        options(nostack),
-                    )
-                };
-                prev
+                    crate::__this_cpu_asm!(cmpxchg, $w, "[{p}]", [p = in(reg) ptr], Self, old, new)
+                }
             }
 
+            // C's `this_cpu_xchg` and `this_cpu_try_cmpxchg` branch on the flags that `cmpxchg`
+            // sets (an `asm` flag output), which `asm!` cannot return. With inline helpers the
+            // C macro itself is inlined here, instruction for instruction; without, `asm!`
+            // versions of the same loop and compare are used.
+            #[cfg(CONFIG_RUST_INLINE_HELPERS)]
+            ::kernel::macros::paste! {
+                #[inline(always)]
+                unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
+                    // SAFETY: By the safety requirements, `ptr` is a valid per-CPU address of
+                    // a `Self`, which is what the helper takes.
+                    unsafe { bindings::[<this_cpu_xchg_ $t>](ptr, val) }
+                }
+
+                #[inline(always)]
+                unsafe fn this_cpu_try_cmpxchg(
+                    ptr: *mut Self,
+                    old: &mut Self,
+                    new: Self,
+                ) -> bool {
+                    // SAFETY: As in `this_cpu_xchg`; `old` is valid for reads and writes.
+                    unsafe { bindings::[<this_cpu_try_cmpxchg_ $t>](ptr, old, new) }
+                }
+            }
+
+            #[cfg(not(CONFIG_RUST_INLINE_HELPERS))]
+            #[inline(always)]
+            unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { crate::__this_cpu_asm!(xchg, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+            }
+
+            #[cfg(not(CONFIG_RUST_INLINE_HELPERS))]
             #[inline(always)]
             unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool {
                 let expected = *old;
@@ -318,7 +391,6 @@ macro_rules! impl_unsigned {
                 }
             }
         }
-
         #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
         impl PerCpuInteger for $t {
             const ZERO: Self = 0;
@@ -326,6 +398,21 @@ macro_rules! impl_unsigned {
             #[inline(always)]
             fn wrapping_add_(self, other: Self) -> Self {
                 self.wrapping_add(other)
+            }
+
+            #[inline(always)]
+            fn wrapping_neg_(self) -> Self {
+                self.wrapping_neg()
+            }
+
+            #[inline(always)]
+            fn to_bits(self) -> u64 {
+                u64::from(self)
+            }
+
+            #[inline(always)]
+            fn from_bits(bits: u64) -> Self {
+                bits as Self
             }
 
             ::kernel::macros::paste! {
@@ -346,12 +433,6 @@ macro_rules! impl_unsigned {
                 unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
                     // SAFETY: As in `this_cpu_read`.
                     unsafe { bindings::[<this_cpu_add_ $t>](ptr, val) }
-                }
-
-                #[inline(always)]
-                unsafe fn this_cpu_sub(ptr: *mut Self, val: Self) {
-                    // SAFETY: As in `this_cpu_read`.
-                    unsafe { bindings::[<this_cpu_sub_ $t>](ptr, val) }
                 }
 
                 #[inline(always)]
@@ -410,10 +491,10 @@ macro_rules! impl_unsigned {
     };
 }
 
-impl_unsigned!(u8, "byte", reg_byte, "", "al");
-impl_unsigned!(u16, "word", reg, ":x", "ax");
-impl_unsigned!(u32, "dword", reg, ":e", "eax");
-impl_unsigned!(u64, "qword", reg, ":r", "rax");
+impl_unsigned!(u8, ("byte", reg_byte, "", "al"));
+impl_unsigned!(u16, ("word", reg, ":x", "ax"));
+impl_unsigned!(u32, ("dword", reg, ":e", "eax"));
+impl_unsigned!(u64, ("qword", reg, ":r", "rax"));
 
 /// Implements [`PerCpuInteger`] for a type through the unsigned type of the same size: the
 /// operations are the same bit patterns either way (two's complement).
@@ -435,6 +516,21 @@ macro_rules! impl_via {
             }
 
             #[inline(always)]
+            fn wrapping_neg_(self) -> Self {
+                self.wrapping_neg()
+            }
+
+            #[inline(always)]
+            fn to_bits(self) -> u64 {
+                (self as $u).to_bits()
+            }
+
+            #[inline(always)]
+            fn from_bits(bits: u64) -> Self {
+                <$u>::from_bits(bits) as $t
+            }
+
+            #[inline(always)]
             unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
                 // SAFETY: The caller's guarantees hold for the same bits seen as `$u`.
                 unsafe { <$u>::this_cpu_read(ptr.cast()) as $t }
@@ -450,12 +546,6 @@ macro_rules! impl_via {
             unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
                 unsafe { <$u>::this_cpu_add(ptr.cast(), val as $u) }
-            }
-
-            #[inline(always)]
-            unsafe fn this_cpu_sub(ptr: *mut Self, val: Self) {
-                // SAFETY: As in `this_cpu_read`.
-                unsafe { <$u>::this_cpu_sub(ptr.cast(), val as $u) }
             }
 
             #[inline(always)]
@@ -579,8 +669,8 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     #[inline(always)]
     #[doc(alias = "this_cpu_sub")]
     fn sub(&self, val: T) {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_sub(self.ptr().as_raw().cast(), val) }
+        // As in C, `this_cpu_sub(pcp, val)` is `this_cpu_add(pcp, -val)`.
+        self.add(val.wrapping_neg_())
     }
 
     /// Adds one to the current CPU's value, wrapping around on overflow.
@@ -648,8 +738,15 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     #[inline(always)]
     #[doc(alias = "this_cpu_try_cmpxchg")]
     fn try_cmpxchg(&self, old: &mut T, new: T) -> bool {
+        // Read `*old` before the variable's address and write it back only on failure, as the
+        // C macro does: the same code as C's, and no store on success.
+        let mut expected = *old;
         // SAFETY: As in `read`.
-        unsafe { T::this_cpu_try_cmpxchg(self.ptr().as_raw().cast(), old, new) }
+        let ok = unsafe { T::this_cpu_try_cmpxchg(self.ptr().as_raw().cast(), &mut expected, new) };
+        if !ok {
+            *old = expected;
+        }
+        ok
     }
 
     /// Returns the sum of the values of all possible CPUs, wrapping around on overflow.
@@ -667,4 +764,65 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     }
 }
 
-impl<T: PerCpuInteger, P: PerCpu<Item = LocalInt<T>> + ?Sized> ThisCpuOps<T> for P {}
+impl<T: PerCpuInteger> ThisCpuOps<T> for DynamicPerCpu<LocalInt<T>> {}
+
+/// Static variables name their symbol in the instruction, as C does (`%gs:var(%rip)` on
+/// x86-64), instead of loading their address into a register first.
+impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
+    for StaticPerCpu<LocalInt<T>, S>
+{
+    #[inline(always)]
+    fn read(&self) -> T {
+        S::this_cpu_read()
+    }
+
+    #[inline(always)]
+    fn write(&self, val: T) {
+        S::this_cpu_write(val)
+    }
+
+    #[inline(always)]
+    fn add(&self, val: T) {
+        S::this_cpu_add(val)
+    }
+
+    #[inline(always)]
+    fn inc(&self) {
+        S::this_cpu_inc()
+    }
+
+    #[inline(always)]
+    fn dec(&self) {
+        S::this_cpu_dec()
+    }
+
+    #[inline(always)]
+    fn and(&self, val: T) {
+        S::this_cpu_and(val)
+    }
+
+    #[inline(always)]
+    fn or(&self, val: T) {
+        S::this_cpu_or(val)
+    }
+
+    #[inline(always)]
+    fn add_return(&self, val: T) -> T {
+        S::this_cpu_add_return(val)
+    }
+
+    #[inline(always)]
+    fn xchg(&self, val: T) -> T {
+        S::this_cpu_xchg(val)
+    }
+
+    #[inline(always)]
+    fn cmpxchg(&self, old: T, new: T) -> T {
+        S::this_cpu_cmpxchg(old, new)
+    }
+
+    #[inline(always)]
+    fn try_cmpxchg(&self, old: &mut T, new: T) -> bool {
+        S::this_cpu_try_cmpxchg(old, new)
+    }
+}

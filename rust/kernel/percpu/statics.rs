@@ -5,10 +5,15 @@
 //! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
 
 use super::{
+    LocalInt,
     PerCpu,
+    PerCpuInteger,
     PerCpuPtr, //
 };
-use core::cell::UnsafeCell;
+use core::{
+    cell::UnsafeCell,
+    marker::PhantomData, //
+};
 
 /// The storage of a static per-CPU variable: the initial value that the kernel (or the module
 /// loader) copies into every CPU's area.
@@ -42,58 +47,242 @@ impl<T> StaticPerCpuSlot<T> {
     }
 }
 
-/// A static per-CPU variable, made by [`define_per_cpu!`].
+/// The symbol of a static per-CPU variable: what [`define_per_cpu!`] and
+/// [`declare_extern_per_cpu!`] generate for each variable, as a type of its own.
 ///
-/// A copy of the variable exists for every possible CPU, initialised with the value given to
-/// [`define_per_cpu!`]. It is reached through the [`PerCpu`] trait (and [`ThisCpuOps`] for
-/// integers).
+/// The `this_cpu_*` methods are the [`ThisCpuOps`] of the variable. The provided ones take the
+/// variable's address as a value; on x86-64 the macros replace them with instructions that name
+/// the symbol (`incq %gs:var(%rip)`), exactly as the C macros do.
 ///
 /// [`ThisCpuOps`]: super::ThisCpuOps
 ///
-/// # Invariants
+/// # Safety
 ///
-/// `self.ptr` is the per-CPU address of a [`StaticPerCpuSlot<T>`] placed in the per-CPU
-/// section of the kernel image or of a module, so every possible CPU has an initialised copy
-/// for as long as the code that names the variable can run.
-pub struct StaticPerCpu<T> {
-    ptr: PerCpuPtr<T>,
-}
+/// [`StaticPerCpuSymbol::addr`] returns the link address of a `Self::Item` in the per-CPU
+/// section of the kernel or of a module (on uniprocessor kernels, of ordinary data), initialised
+/// for every possible CPU and never dropped. Replaced `this_cpu_*` methods act on that same
+/// variable and behave as the provided ones.
+#[doc(hidden)]
+pub unsafe trait StaticPerCpuSymbol {
+    /// The type of each CPU's value.
+    type Item;
 
-// SAFETY: A `StaticPerCpu` is an address; what may be done through it is decided by the
-// `PerCpu` methods, which require `T: Sync` for shared access from several CPUs and `T: Send`
-// for access from whichever task runs on a CPU.
-unsafe impl<T> Sync for StaticPerCpu<T> {}
+    /// Returns the address of the variable: its per-CPU address.
+    fn addr() -> *mut Self::Item;
 
-impl<T> StaticPerCpu<T> {
-    /// Wraps the per-CPU variable `slot`.
-    ///
-    /// # Safety
-    ///
-    /// `slot` is the address of a `static` placed in the per-CPU section (`.data..percpu` on SMP
-    /// kernels), initialised with a `T`.
-    #[doc(hidden)]
-    #[inline]
-    pub const unsafe fn new(slot: *const StaticPerCpuSlot<T>) -> Self {
-        // CAST: `StaticPerCpuSlot<T>` is a transparent wrapper around `UnsafeCell<T>`, which
-        // has the layout of `T`.
-        let ptr = slot.cast_mut().cast::<T>();
-        // INVARIANT: By the safety requirements, `slot` is in the per-CPU section, so its
-        // address is a per-CPU address.
-        Self {
-            ptr: PerCpuPtr::from_raw(ptr),
-        }
+    /// `this_cpu_read`.
+    #[inline(always)]
+    fn this_cpu_read<I: PerCpuInteger>() -> I
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: By the trait's safety requirements, `addr()` is the per-CPU address of a
+        // `LocalInt<I>` (the layout of `I`) for every possible CPU, which only `this_cpu`
+        // operations and volatile reads access (see `LocalInt`).
+        unsafe { I::this_cpu_read(Self::addr().cast()) }
+    }
+
+    /// `this_cpu_write`.
+    #[inline(always)]
+    fn this_cpu_write<I: PerCpuInteger>(val: I)
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_write(Self::addr().cast(), val) }
+    }
+
+    /// `this_cpu_add`.
+    #[inline(always)]
+    fn this_cpu_add<I: PerCpuInteger>(val: I)
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_add(Self::addr().cast(), val) }
+    }
+
+    /// `this_cpu_inc`.
+    #[inline(always)]
+    fn this_cpu_inc<I: PerCpuInteger>()
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_inc(Self::addr().cast()) }
+    }
+
+    /// `this_cpu_dec`.
+    #[inline(always)]
+    fn this_cpu_dec<I: PerCpuInteger>()
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_dec(Self::addr().cast()) }
+    }
+
+    /// `this_cpu_and`.
+    #[inline(always)]
+    fn this_cpu_and<I: PerCpuInteger>(val: I)
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_and(Self::addr().cast(), val) }
+    }
+
+    /// `this_cpu_or`.
+    #[inline(always)]
+    fn this_cpu_or<I: PerCpuInteger>(val: I)
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_or(Self::addr().cast(), val) }
+    }
+
+    /// `this_cpu_add_return`.
+    #[inline(always)]
+    fn this_cpu_add_return<I: PerCpuInteger>(val: I) -> I
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_add_return(Self::addr().cast(), val) }
+    }
+
+    /// `this_cpu_xchg`.
+    #[inline(always)]
+    fn this_cpu_xchg<I: PerCpuInteger>(val: I) -> I
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_xchg(Self::addr().cast(), val) }
+    }
+
+    /// `this_cpu_cmpxchg`.
+    #[inline(always)]
+    fn this_cpu_cmpxchg<I: PerCpuInteger>(old: I, new: I) -> I
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_cmpxchg(Self::addr().cast(), old, new) }
+    }
+
+    /// `this_cpu_try_cmpxchg`.
+    #[inline(always)]
+    fn this_cpu_try_cmpxchg<I: PerCpuInteger>(old: &mut I, new: I) -> bool
+    where
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
+    {
+        // SAFETY: As in `this_cpu_read`.
+        unsafe { I::this_cpu_try_cmpxchg(Self::addr().cast(), old, new) }
     }
 }
 
-// SAFETY: By the type invariant, `ptr` names an initialised `T` on every possible CPU for as
-// long as the variable can be named; the copies are never dropped (`StaticPerCpuSlot::new`
-// rejects types that need `Drop`).
-unsafe impl<T> PerCpu for StaticPerCpu<T> {
+/// The `this_cpu` operations of a static per-CPU variable on x86-64, naming the variable's
+/// symbol `$slot` like the C macros do. Expanded inside the [`StaticPerCpuSymbol`] impl that
+/// [`define_per_cpu!`] and [`declare_extern_per_cpu!`] generate, whose safety requirements say
+/// that `$slot` is a per-CPU `LocalInt<I>`.
+///
+/// `xchg` and `try_cmpxchg` keep the provided methods, which inline the C macro when
+/// `CONFIG_RUST_INLINE_HELPERS` is set (see `PerCpuInteger`).
+#[doc(hidden)]
+#[macro_export]
+#[cfg(all(CONFIG_X86_64, not(testlib)))]
+macro_rules! __this_cpu_sym_ops {
+    ($slot:ident) => {
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_read, read, () -> value);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_write, write, (val) -> unit);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_add, add, (val) -> unit);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_inc, inc, () -> unit);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_dec, dec, () -> unit);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_and, and, (val) -> unit);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_or, or, (val) -> unit);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_add_return, add_return, (val) -> value);
+        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_cmpxchg, cmpxchg, (old, new) -> value);
+    };
+    (@fn $slot:ident, $name:ident, $op:ident, ($($arg:ident),*) -> $kind:ident) => {
+        #[inline(always)]
+        fn $name<I: $crate::percpu::PerCpuInteger>($($arg: I),*)
+            -> $crate::__this_cpu_sym_ops!(@ret $kind)
+        where
+            Self: $crate::percpu::StaticPerCpuSymbol<Item = $crate::percpu::LocalInt<I>>,
+        {
+            match ::core::mem::size_of::<I>() {
+                1 => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                    ("byte", reg_byte, "", "al"), u8 $(, $arg)*),
+                2 => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                    ("word", reg, ":x", "ax"), u16 $(, $arg)*),
+                4 => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                    ("dword", reg, ":e", "eax"), u32 $(, $arg)*),
+                _ => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                    ("qword", reg, ":r", "rax"), u64 $(, $arg)*),
+            }
+        }
+    };
+    (@ret value) => { I };
+    (@ret unit) => { () };
+    (@asm value, $slot:ident, $op:ident, $w:tt, $u:ty $(, $arg:ident)*) => {
+        <I as $crate::percpu::PerCpuInteger>::from_bits(u64::from(
+            // SAFETY: By the safety requirements of the `StaticPerCpuSymbol` impl this is
+            // expanded in, `$slot` is the per-CPU `LocalInt<I>` (an `I`, of width `$u`) of every
+            // possible CPU, which only `this_cpu` operations and volatile reads access.
+            unsafe {
+                $crate::__this_cpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
+                    $(, <I as $crate::percpu::PerCpuInteger>::to_bits($arg) as $u)*)
+            },
+        ))
+    };
+    (@asm unit, $slot:ident, $op:ident, $w:tt, $u:ty $(, $arg:ident)*) => {
+        // SAFETY: As for `value` above.
+        unsafe {
+            $crate::__this_cpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
+                $(, <I as $crate::percpu::PerCpuInteger>::to_bits($arg) as $u)*)
+        }
+    };
+}
+
+/// Other architectures use the provided methods of [`StaticPerCpuSymbol`] (the C helpers).
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(all(CONFIG_X86_64, not(testlib))))]
+macro_rules! __this_cpu_sym_ops {
+    ($slot:ident) => {};
+}
+
+/// A static per-CPU variable, made by [`define_per_cpu!`] or [`declare_extern_per_cpu!`].
+///
+/// A copy of the variable exists for every possible CPU, initialised with the value given to
+/// [`define_per_cpu!`]. It is reached through the [`PerCpu`] trait (and [`ThisCpuOps`] for
+/// integers). `S` is a type that the macro makes for the variable: it names the variable's
+/// symbol, so that `this_cpu` operations can address it directly as C does.
+///
+/// [`ThisCpuOps`]: super::ThisCpuOps
+pub struct StaticPerCpu<T, S> {
+    _p: PhantomData<fn() -> (T, S)>,
+}
+
+impl<T, S: StaticPerCpuSymbol<Item = T>> StaticPerCpu<T, S> {
+    /// Makes the handle of the variable whose symbol is `S`.
+    #[doc(hidden)]
+    #[inline]
+    pub const fn new() -> Self {
+        Self { _p: PhantomData }
+    }
+}
+
+// SAFETY: By the safety requirements of `StaticPerCpuSymbol`, `S::addr()` is always the same
+// per-CPU address, with an initialised `T` for every possible CPU that is never dropped.
+unsafe impl<T, S: StaticPerCpuSymbol<Item = T>> PerCpu for StaticPerCpu<T, S> {
     type Item = T;
 
     #[inline(always)]
     fn ptr(&self) -> PerCpuPtr<T> {
-        self.ptr
+        PerCpuPtr::from_raw(S::addr())
     }
 }
 
@@ -123,14 +312,35 @@ unsafe impl<T> PerCpu for StaticPerCpu<T> {
 #[doc(alias = "DEFINE_PER_CPU")]
 macro_rules! define_per_cpu {
     ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr $(;)?) => {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        $vis enum $name {}
+
         $(#[$attr])*
-        $vis static $name: $crate::percpu::StaticPerCpu<$t> = {
+        $vis static $name: $crate::percpu::StaticPerCpu<$t, $name> =
+            $crate::percpu::StaticPerCpu::new();
+
+        const _: () = {
             #[cfg_attr(CONFIG_SMP, link_section = ".data..percpu")]
             static SLOT: $crate::percpu::StaticPerCpuSlot<$t> =
                 $crate::percpu::StaticPerCpuSlot::new($init);
-            // SAFETY: `SLOT` is in the per-CPU section on SMP kernels; on uniprocessor kernels
-            // the per-CPU area is ordinary data, as for the C `DEFINE_PER_CPU`.
-            unsafe { $crate::percpu::StaticPerCpu::new(&raw const SLOT) }
+
+            // SAFETY: `SLOT` is in the per-CPU section on SMP kernels (on uniprocessor kernels
+            // the per-CPU area is ordinary data, as for the C `DEFINE_PER_CPU`), initialised
+            // with a `$t` that `StaticPerCpuSlot::new` checked does not need `Drop`; the
+            // operations that `__this_cpu_sym_ops!` adds act on `SLOT`.
+            unsafe impl $crate::percpu::StaticPerCpuSymbol for $name {
+                type Item = $t;
+
+                #[inline(always)]
+                fn addr() -> *mut $t {
+                    // CAST: `StaticPerCpuSlot<$t>` is a transparent wrapper around
+                    // `UnsafeCell<$t>`, which has the layout of `$t`.
+                    (&raw const SLOT).cast_mut().cast()
+                }
+
+                $crate::__this_cpu_sym_ops!(SLOT);
+            }
         };
     };
 }
@@ -164,16 +374,35 @@ pub use define_per_cpu;
 #[doc(alias = "DECLARE_PER_CPU")]
 macro_rules! declare_extern_per_cpu {
     ($(#[$attr:meta])* unsafe $vis:vis static $name:ident: $t:ty $(;)?) => {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        $vis enum $name {}
+
         $(#[$attr])*
         #[allow(non_upper_case_globals)]
-        $vis static $name: $crate::percpu::StaticPerCpu<$t> = {
+        $vis static $name: $crate::percpu::StaticPerCpu<$t, $name> =
+            $crate::percpu::StaticPerCpu::new();
+
+        const _: () = {
             extern "C" {
                 #[link_name = stringify!($name)]
                 static SLOT: $crate::percpu::StaticPerCpuSlot<$t>;
             }
+
             // SAFETY: The invoker promised, by writing `unsafe`, that the C symbol is a
-            // per-CPU variable with the layout of the type.
-            unsafe { $crate::percpu::StaticPerCpu::new(&raw const SLOT) }
+            // per-CPU variable with the layout of `$t`; the operations that
+            // `__this_cpu_sym_ops!` adds act on it.
+            unsafe impl $crate::percpu::StaticPerCpuSymbol for $name {
+                type Item = $t;
+
+                #[inline(always)]
+                fn addr() -> *mut $t {
+                    // CAST: `StaticPerCpuSlot<$t>` has the layout of `$t`.
+                    (&raw const SLOT).cast_mut().cast()
+                }
+
+                $crate::__this_cpu_sym_ops!(SLOT);
+            }
         };
     };
 }
