@@ -19,15 +19,21 @@ module! {
 
 extern "C" {
     fn pcpu_bench_c_this_cpu_inc(n: u64);
+    fn pcpu_bench_c_this_cpu_inc_dynamic(p: *mut u64, n: u64);
     fn pcpu_bench_c_get_cpu_ptr(n: u64);
     fn pcpu_bench_c_preempt_disable();
     fn pcpu_bench_c_preempt_enable();
 }
 
-/// Operations per round.
-const N: u64 = 1 << 23;
-/// Rounds per case and mode.
-const ROUNDS: usize = 9;
+/// Operations of the calibration run of each case.
+const CALIBRATION_OPS: u64 = 1 << 20;
+/// What one measurement of one case should last, in nanoseconds.
+const ROUND_NS: u64 = 100_000_000;
+/// Rounds; each round measures every case once on one CPU and once on all CPUs.
+const ROUNDS: usize = 15;
+/// Slices of a round: the cases take turns slice by slice, so that a slow phase of the host
+/// (this runs under emulation, on shared cores) hits all cases alike.
+const SLICES: u64 = 20;
 
 define_per_cpu!(static COUNTER: LocalInt<u64> = LocalInt::new(0));
 define_per_cpu!(static PLAIN: u64 = 0);
@@ -55,7 +61,10 @@ fn run(case: usize, dynamic: &DynamicPerCpu<LocalInt<u64>>, n: u64) {
         }
         // SAFETY: The C loop takes any count.
         2 => unsafe { pcpu_bench_c_this_cpu_inc(n) },
-        3 => {
+        // SAFETY: `dynamic` is a per-CPU `u64` (`LocalInt<u64>` has its layout) that lives
+        // until the call returns; C changes it only with `this_cpu_inc`, as Rust does.
+        3 => unsafe { pcpu_bench_c_this_cpu_inc_dynamic(dynamic.ptr().as_raw().cast(), n) },
+        4 => {
             for _ in 0..n {
                 let mut guard = CpuGuard::new();
                 // SAFETY: `PLAIN` is only used here, by one task per CPU at a time, with
@@ -65,8 +74,8 @@ fn run(case: usize, dynamic: &DynamicPerCpu<LocalInt<u64>>, n: u64) {
             }
         }
         // SAFETY: The C loop takes any count.
-        4 => unsafe { pcpu_bench_c_get_cpu_ptr(n) },
-        5 => {
+        5 => unsafe { pcpu_bench_c_get_cpu_ptr(n) },
+        6 => {
             for _ in 0..n {
                 SHARED.fetch_add(1, Relaxed);
             }
@@ -83,10 +92,11 @@ fn run(case: usize, dynamic: &DynamicPerCpu<LocalInt<u64>>, n: u64) {
     }
 }
 
-const CASES: [&str; 7] = [
+const CASES: [&str; 8] = [
     "rust_this_cpu_inc_static",
     "rust_this_cpu_inc_dynamic",
     "c_this_cpu_inc",
+    "c_this_cpu_inc_dynamic",
     "rust_guarded_inc",
     "c_get_cpu_ptr_inc",
     "shared_atomic_inc",
@@ -98,27 +108,49 @@ struct Bench;
 impl kernel::Module for Bench {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let dynamic = DynamicPerCpu::<LocalInt<u64>>::new_zeroed(GFP_KERNEL)?;
-        for (case, name) in CASES.iter().enumerate() {
-            // Warm-up, not measured: under QEMU the first run also translates the code.
-            run(case, &dynamic, N);
-            percpu::on_each_cpu(|_, _| run(case, &dynamic, N))?;
-            for round in 0..ROUNDS {
-                // One CPU: this task, preemptible between operations like real code.
-                let t0 = now();
-                run(case, &dynamic, N);
-                let ps = (now() - t0) * 1000 / N;
-                pr_info!("result case={name} mode=one round={round} ps_per_op={ps}\n");
 
-                // All CPUs at once: every online CPU runs the loop in `on_each_cpu` and
-                // overwrites its slot of `ELAPSED` (no CPU goes offline during the benchmark).
-                percpu::on_each_cpu(|_, _| {
+        // Calibration, not measured as a result: the first runs also translate the code under
+        // QEMU. Each case gets the number of operations that lasts about `ROUND_NS`.
+        let mut ops = [0u64; CASES.len()];
+        for (case, name) in CASES.iter().enumerate() {
+            run(case, &dynamic, CALIBRATION_OPS);
+            percpu::on_each_cpu(|_, _| run(case, &dynamic, CALIBRATION_OPS))?;
+            let t0 = now();
+            run(case, &dynamic, CALIBRATION_OPS);
+            let ns = (now() - t0).max(1);
+            ops[case] = (CALIBRATION_OPS * ROUND_NS / ns).max(CALIBRATION_OPS);
+            pr_info!("calibrated case={name} ops={}\n", ops[case]);
+        }
+
+        // The cases take turns within each round, slice by slice, and a case is compared with
+        // its C counterpart of the same round.
+        for round in 0..ROUNDS {
+            let mut one = [0u64; CASES.len()];
+            let mut all = [0u64; CASES.len()];
+            for _ in 0..SLICES {
+                for case in 0..CASES.len() {
+                    let n = ops[case] / SLICES;
+                    // One CPU: this task, preemptible between operations like real code.
                     let t0 = now();
-                    run(case, &dynamic, N);
-                    ELAPSED.write(now() - t0);
-                })?;
-                let cpus = ELAPSED.iter().filter(|(_, v)| v.read_once() != 0).count() as u64;
-                let ps = ELAPSED.sum() * 1000 / N / cpus.max(1);
-                pr_info!("result case={name} mode=all round={round} ps_per_op={ps}\n");
+                    run(case, &dynamic, n);
+                    one[case] += now() - t0;
+
+                    // All CPUs at once: every online CPU runs the loop in `on_each_cpu` and
+                    // overwrites its slot of `ELAPSED` (no CPU goes offline meanwhile).
+                    percpu::on_each_cpu(|_, _| {
+                        let t0 = now();
+                        run(case, &dynamic, n);
+                        ELAPSED.write(now() - t0);
+                    })?;
+                    let cpus = ELAPSED.iter().filter(|(_, v)| v.read_once() != 0).count() as u64;
+                    all[case] += ELAPSED.sum() / cpus.max(1);
+                }
+            }
+            for (case, name) in CASES.iter().enumerate() {
+                let n = ops[case] / SLICES * SLICES;
+                let (one, all) = (one[case] * 1000 / n, all[case] * 1000 / n);
+                pr_info!("result case={name} mode=one round={round} ps_per_op={one}\n");
+                pr_info!("result case={name} mode=all round={round} ps_per_op={all}\n");
             }
         }
         pr_info!("done\n");

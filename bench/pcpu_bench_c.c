@@ -8,6 +8,7 @@
 #include <linux/preempt.h>
 
 void pcpu_bench_c_this_cpu_inc(u64 n);
+void pcpu_bench_c_this_cpu_inc_dynamic(u64 __percpu *p, u64 n);
 void pcpu_bench_c_get_cpu_ptr(u64 n);
 void pcpu_bench_c_preempt_disable(void);
 void pcpu_bench_c_preempt_enable(void);
@@ -22,6 +23,15 @@ void pcpu_bench_c_this_cpu_inc(u64 n)
 		this_cpu_inc(bench_c_counter);
 }
 EXPORT_SYMBOL_GPL(pcpu_bench_c_this_cpu_inc);
+
+void pcpu_bench_c_this_cpu_inc_dynamic(u64 __percpu *p, u64 n)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++)
+		this_cpu_inc(*p);
+}
+EXPORT_SYMBOL_GPL(pcpu_bench_c_this_cpu_inc_dynamic);
 
 void pcpu_bench_c_get_cpu_ptr(u64 n)
 {

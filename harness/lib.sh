@@ -109,7 +109,10 @@ run_qemu() {
 		qemu=(qemu-system-aarch64 -machine virt -cpu cortex-a72)
 		console=ttyAMA0
 	fi
-	timeout -k 10 "$6" chroot "$ROOT" "${qemu[@]}" -accel tcg,thread=multi -m 1G \
+	# QEMU_ACCEL: "tcg,thread=multi" (one host thread per CPU) unless the caller wants another
+	# TCG mode, such as "tcg -icount shift=0,sleep=off" (instruction-counted guest time).
+	# shellcheck disable=SC2086 # QEMU_ACCEL is several words on purpose
+	timeout -k 10 "$6" chroot "$ROOT" "${qemu[@]}" -accel ${QEMU_ACCEL:-tcg,thread=multi} -m 1G \
 		-smp "$2" -display none -monitor none -serial stdio -no-reboot \
 		-kernel "$OUT-$1/$KIMAGE" -initrd "$4" -append "console=$console $3" \
 		</dev/null >"$5" 2>&1 || rc=$?
