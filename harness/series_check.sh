@@ -23,7 +23,7 @@ for c in $(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series"); do
 	git -C "$ROOT$wt" checkout -q -f "$c"
 	st=0
 	IN_DIR=$wt in_root "mkdir -p $out && KCONFIG_ALLCONFIG=/src/series-check.config \
-		$MAKE allnoconfig >/dev/null && $MAKE CLIPPY=1 bzImage modules >$out/build.log 2>&1 && \
+		$MAKE allnoconfig >/dev/null && $MAKE CLIPPY=1 $IMAGE_TARGET modules >$out/build.log 2>&1 && \
 		$MAKE rustfmtcheck >$out/fmt.log 2>&1" || st=$?
 	w=$(our_warnings "$ROOT$out/build.log")
 	if [ $st = 0 ] && [ -z "$w" ]; then

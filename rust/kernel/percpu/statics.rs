@@ -289,9 +289,10 @@ unsafe impl<T, S: StaticPerCpuSymbol<Item = T>> PerCpu for StaticPerCpu<T, S> {
 /// Defines a static per-CPU variable, like the C `DEFINE_PER_CPU`.
 ///
 /// `define_per_cpu!(VIS static NAME: TYPE = INIT;)` defines `NAME` as a
-/// [`StaticPerCpu<TYPE>`], with a copy of `INIT` for every possible CPU. `INIT` must be a
-/// constant expression, and `TYPE` must not need [`Drop`] (the compiler rejects it). Works in
-/// the kernel crate and in loadable modules.
+/// [`StaticPerCpu<TYPE, NAME>`](StaticPerCpu), with a copy of `INIT` for every possible CPU,
+/// and a type `NAME` (hidden from the documentation) that stands for the variable's symbol.
+/// `INIT` must be a constant expression, and `TYPE` must not need [`Drop`] (the compiler
+/// rejects it). Works in the kernel crate and in loadable modules.
 ///
 /// # Examples
 ///
@@ -349,11 +350,12 @@ pub use define_per_cpu;
 /// Declares a per-CPU variable defined in C, like the C `DECLARE_PER_CPU`.
 ///
 /// `declare_extern_per_cpu!(unsafe VIS static NAME: TYPE;)` makes `NAME` a
-/// [`StaticPerCpu<TYPE>`] for the C per-CPU symbol of the same name. The `unsafe` keyword is
-/// the caller's promise, to be justified in a `// SAFETY:` comment above the invocation, that
-/// the C symbol is a per-CPU variable whose C type has the layout of `TYPE`, and that the C
-/// code accesses it in a way compatible with the accesses Rust makes through `TYPE` (for
-/// example a C `unsigned long` changed with `this_cpu` operations is a `LocalInt<usize>`).
+/// [`StaticPerCpu<TYPE, NAME>`](StaticPerCpu) for the C per-CPU symbol of the same name. The
+/// `unsafe` keyword is the caller's promise, to be justified in a `// SAFETY:` comment above the
+/// invocation, that the C symbol is a per-CPU variable whose C type has the layout of `TYPE`,
+/// and that the C code accesses it in a way compatible with the accesses Rust makes through
+/// `TYPE` (for example a C `unsigned long` changed with `this_cpu` operations is a
+/// `LocalInt<usize>`).
 ///
 /// # Examples
 ///
