@@ -292,7 +292,8 @@ unsafe impl<T, S: StaticPerCpuSymbol<Item = T>> PerCpu for StaticPerCpu<T, S> {
 /// [`StaticPerCpu<TYPE, NAME>`](StaticPerCpu), with a copy of `INIT` for every possible CPU,
 /// and a type `NAME` (hidden from the documentation) that stands for the variable's symbol.
 /// `INIT` must be a constant expression, and `TYPE` must not need [`Drop`] (the compiler
-/// rejects it). Works in the kernel crate and in loadable modules.
+/// rejects it). Attributes, such as doc comments or `#[cfg(...)]`, apply to all of it. Works in
+/// the kernel crate and in loadable modules.
 ///
 /// # Examples
 ///
@@ -313,6 +314,7 @@ unsafe impl<T, S: StaticPerCpuSymbol<Item = T>> PerCpu for StaticPerCpu<T, S> {
 #[doc(alias = "DEFINE_PER_CPU")]
 macro_rules! define_per_cpu {
     ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr $(;)?) => {
+        $(#[$attr])*
         #[doc(hidden)]
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         $vis enum $name {}
@@ -321,6 +323,7 @@ macro_rules! define_per_cpu {
         $vis static $name: $crate::percpu::StaticPerCpu<$t, $name> =
             $crate::percpu::StaticPerCpu::new();
 
+        $(#[$attr])*
         const _: () = {
             #[cfg_attr(CONFIG_SMP, link_section = ".data..percpu")]
             static SLOT: $crate::percpu::StaticPerCpuSlot<$t> =
@@ -376,6 +379,7 @@ pub use define_per_cpu;
 #[doc(alias = "DECLARE_PER_CPU")]
 macro_rules! declare_extern_per_cpu {
     ($(#[$attr:meta])* unsafe $vis:vis static $name:ident: $t:ty $(;)?) => {
+        $(#[$attr])*
         #[doc(hidden)]
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         $vis enum $name {}
@@ -385,6 +389,7 @@ macro_rules! declare_extern_per_cpu {
         $vis static $name: $crate::percpu::StaticPerCpu<$t, $name> =
             $crate::percpu::StaticPerCpu::new();
 
+        $(#[$attr])*
         const _: () = {
             extern "C" {
                 #[link_name = stringify!($name)]
