@@ -120,10 +120,11 @@ s5=cut(s5, '''use super::{
 };''')
 s5=cut(s5, '''[`PerCpu`] trait (and [`ThisCpuOps`] for
 /// integers). `S` is a type that the macro makes for the variable: it names the variable's
-/// symbol, so that `this_cpu` operations can address it directly as C does.
-///
-/// [`ThisCpuOps`]: super::ThisCpuOps''', '''[`PerCpu`] trait. `S` is a type that the
+/// symbol, so that `this_cpu` operations can address it directly as C does.''', '''[`PerCpu`] trait. `S` is a type that the
 /// macro makes for the variable: it names the variable's symbol.''')
+s5=cut(s5, '''///
+/// [`ThisCpuOps`]: super::ThisCpuOps
+pub struct StaticPerCpu<T, S> {''', '''pub struct StaticPerCpu<T, S> {''')
 for _ in range(2):
     s5=cut(s5, '''
 

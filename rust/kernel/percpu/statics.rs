@@ -261,6 +261,10 @@ macro_rules! __this_cpu_sym_ops {
 /// integers). `S` is a type that the macro makes for the variable: it names the variable's
 /// symbol, so that `this_cpu` operations can address it directly as C does.
 ///
+/// The handle is [`Send`] and [`Sync`] whatever `T` is: it only names the variable. What may be
+/// done with the values is decided by the [`PerCpu`] methods, which require `T: Sync` for
+/// shared access from several CPUs and `T: Send` for access from whichever task runs on a CPU.
+///
 /// [`ThisCpuOps`]: super::ThisCpuOps
 pub struct StaticPerCpu<T, S> {
     _p: PhantomData<fn() -> (T, S)>,
