@@ -45,7 +45,7 @@ make_check() {
 	result "$1" $st
 }
 
-! want clippy || make_check clippy "CLIPPY=1 bzImage modules" clippy.log
+! want clippy || make_check clippy "CLIPPY=1 $IMAGE_TARGET modules" clippy.log
 ! want rustdoc || make_check rustdoc rustdoc rustdoc.log
 
 if want checkpatch; then

@@ -71,12 +71,10 @@ in_root() {
 initramfs_tree() {
 	rm -rf "$ROOT$1"
 	mkdir -p "$ROOT$1"/{bin,dev,proc,sys}
-	if [ "$ARCH" = arm64 ]; then
-		cp "$(arm64_busybox)" "$ROOT$1/bin/busybox"
-	else
-		cp "$ROOT/usr/bin/busybox" "$ROOT$1/bin/busybox"
-	fi
-	local t
+	local bb=$ROOT/usr/bin/busybox t
+	# A failed fetch exits here, with its own message (set -e).
+	[ "$ARCH" != arm64 ] || bb=$(arm64_busybox)
+	cp "$bb" "$ROOT$1/bin/busybox"
 	for t in sh mount insmod rmmod cat echo reboot grep; do ln -s busybox "$ROOT$1/bin/$t"; done
 }
 

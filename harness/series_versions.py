@@ -94,30 +94,22 @@ use core::marker::PhantomData;
 v3=cut(v3, '''/// A per-CPU variable, static or dynamic: one `Self::Item` for every possible CPU.''', '') if '/// A per-CPU variable, static or dynamic' in v3 else v3
 sfinal=rd('rust/kernel/percpu/statics.rs')
 s5=sfinal
-a=s5.index('''    /// `this_cpu_read`.\n'''); b=s5.index('''/// The `this_cpu` operations of a static per-CPU variable on x86-64''')
+a=s5.index('''    /// `this_cpu_read`, naming'''); b=s5.index('''/// The `this_cpu` operations of a static per-CPU variable on x86-64''')
 s5=s5[:a].rstrip('\n')+'\n}\n\n'+s5[b:]
 a=s5.index('''/// The `this_cpu` operations of a static per-CPU variable on x86-64'''); b=s5.index('''/// A static per-CPU variable, made by''')
 s5=s5[:a]+s5[b:]
 s5=cut(s5, '''///
-/// The `this_cpu_*` methods are the [`ThisCpuOps`] of the variable. The provided ones take the
-/// variable's address as a value; on x86-64 the macros replace them with instructions that name
-/// the symbol (`incq %gs:var(%rip)`), exactly as the C macros do.
+/// On x86-64 the `this_cpu_*` methods are [`ThisCpuOps`] methods of the variable whose
+/// instructions name its symbol (`incq %gs:var(%rip)`), exactly as the C macros do; the macros
+/// generate them with `__this_cpu_sym_ops!`. Elsewhere, and for `xchg` and `try_cmpxchg`,
+/// [`ThisCpuOps`] uses the variable's address.
 ///
 /// [`ThisCpuOps`]: super::ThisCpuOps
 ''', '')
 s5=cut(s5, ''' initialised
-/// for every possible CPU and never dropped. Replaced `this_cpu_*` methods act on that same
-/// variable and behave as the provided ones.''', ''' initialised
+/// for every possible CPU and never dropped. The `this_cpu_*` methods act on that variable as
+/// the [`ThisCpuOps`] methods of the same name describe.''', ''' initialised
 /// for every possible CPU and never dropped.''')
-s5=cut(s5, '''use super::{
-    LocalInt,
-    PerCpu,
-    PerCpuInteger,
-    PerCpuPtr, //
-};''', '''use super::{
-    PerCpu,
-    PerCpuPtr, //
-};''')
 s5=cut(s5, '''[`PerCpu`] trait (and [`ThisCpuOps`] for
 /// integers). `S` is a type that the macro makes for the variable: it names the variable's
 /// symbol, so that `this_cpu` operations can address it directly as C does.''', '''[`PerCpu`] trait. `S` is a type that the
@@ -130,7 +122,8 @@ for _ in range(2):
 
                 $crate::__this_cpu_sym_ops!(SLOT);''')
 s5=cut(s5, '''            // with a `$t` that `StaticPerCpuSlot::new` checked does not need `Drop`; the
-            // operations that `__this_cpu_sym_ops!` adds act on `SLOT`.''', '''            // with a `$t` that `StaticPerCpuSlot::new` checked does not need `Drop`.''')
+            // operations that `__this_cpu_sym_ops!` adds name `SLOT` and are those of the
+            // `__this_cpu_asm!` table, the C macros' instructions.''', '''            // with a `$t` that `StaticPerCpuSlot::new` checked does not need `Drop`.''')
 s5=cut(s5, '''            // SAFETY: The invoker promised, by writing `unsafe`, that the C symbol is a
             // per-CPU variable with the layout of `$t`; the operations that
             // `__this_cpu_sym_ops!` adds act on it.''', '''            // SAFETY: The invoker promised, by writing `unsafe`, that the C symbol is a

@@ -254,6 +254,34 @@ macro_rules! __this_cpu_asm {
     };
 }
 
+/// The arithmetic items of [`PerCpuInteger`] for an unsigned type, the same on every
+/// architecture.
+macro_rules! unsigned_arith {
+    () => {
+        const ZERO: Self = 0;
+
+        #[inline(always)]
+        fn wrapping_add_(self, other: Self) -> Self {
+            self.wrapping_add(other)
+        }
+
+        #[inline(always)]
+        fn wrapping_neg_(self) -> Self {
+            self.wrapping_neg()
+        }
+
+        #[inline(always)]
+        fn to_bits(self) -> u64 {
+            u64::from(self)
+        }
+
+        #[inline(always)]
+        fn from_bits(bits: u64) -> Self {
+            bits as Self
+        }
+    };
+}
+
 /// Implements [`PerCpuInteger`] for an unsigned type, with the instructions of the C macros on
 /// x86-64 (see [`__this_cpu_asm!`]) and the C helpers elsewhere.
 ///
@@ -264,27 +292,7 @@ macro_rules! impl_unsigned {
 
         #[cfg(all(CONFIG_X86_64, not(testlib)))]
         impl PerCpuInteger for $t {
-            const ZERO: Self = 0;
-
-            #[inline(always)]
-            fn wrapping_add_(self, other: Self) -> Self {
-                self.wrapping_add(other)
-            }
-
-            #[inline(always)]
-            fn wrapping_neg_(self) -> Self {
-                self.wrapping_neg()
-            }
-
-            #[inline(always)]
-            fn to_bits(self) -> u64 {
-                u64::from(self)
-            }
-
-            #[inline(always)]
-            fn from_bits(bits: u64) -> Self {
-                bits as Self
-            }
+            unsigned_arith!();
 
             #[inline(always)]
             unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
@@ -393,27 +401,7 @@ macro_rules! impl_unsigned {
         }
         #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
         impl PerCpuInteger for $t {
-            const ZERO: Self = 0;
-
-            #[inline(always)]
-            fn wrapping_add_(self, other: Self) -> Self {
-                self.wrapping_add(other)
-            }
-
-            #[inline(always)]
-            fn wrapping_neg_(self) -> Self {
-                self.wrapping_neg()
-            }
-
-            #[inline(always)]
-            fn to_bits(self) -> u64 {
-                u64::from(self)
-            }
-
-            #[inline(always)]
-            fn from_bits(bits: u64) -> Self {
-                bits as Self
-            }
+            unsigned_arith!();
 
             ::kernel::macros::paste! {
                 #[inline(always)]
@@ -766,8 +754,10 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
 
 impl<T: PerCpuInteger> ThisCpuOps<T> for DynamicPerCpu<LocalInt<T>> {}
 
-/// Static variables name their symbol in the instruction, as C does (`%gs:var(%rip)` on
-/// x86-64), instead of loading their address into a register first.
+/// On x86-64, static variables name their symbol in the instruction, as C does
+/// (`%gs:var(%rip)`), instead of loading their address into a register first. `sub` goes
+/// through `add`; `xchg` and `try_cmpxchg` use the address (see [`StaticPerCpuSymbol`]).
+#[cfg(all(CONFIG_X86_64, not(testlib)))]
 impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
     for StaticPerCpu<LocalInt<T>, S>
 {
@@ -812,17 +802,14 @@ impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
     }
 
     #[inline(always)]
-    fn xchg(&self, val: T) -> T {
-        S::this_cpu_xchg(val)
-    }
-
-    #[inline(always)]
     fn cmpxchg(&self, old: T, new: T) -> T {
         S::this_cpu_cmpxchg(old, new)
     }
+}
 
-    #[inline(always)]
-    fn try_cmpxchg(&self, old: &mut T, new: T) -> bool {
-        S::this_cpu_try_cmpxchg(old, new)
-    }
+/// Elsewhere every operation uses the variable's address.
+#[cfg(not(all(CONFIG_X86_64, not(testlib))))]
+impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
+    for StaticPerCpu<LocalInt<T>, S>
+{
 }

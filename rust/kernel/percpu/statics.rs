@@ -5,9 +5,7 @@
 //! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
 
 use super::{
-    LocalInt,
     PerCpu,
-    PerCpuInteger,
     PerCpuPtr, //
 };
 use core::{
@@ -50,9 +48,10 @@ impl<T> StaticPerCpuSlot<T> {
 /// The symbol of a static per-CPU variable: what [`define_per_cpu!`] and
 /// [`declare_extern_per_cpu!`] generate for each variable, as a type of its own.
 ///
-/// The `this_cpu_*` methods are the [`ThisCpuOps`] of the variable. The provided ones take the
-/// variable's address as a value; on x86-64 the macros replace them with instructions that name
-/// the symbol (`incq %gs:var(%rip)`), exactly as the C macros do.
+/// On x86-64 the `this_cpu_*` methods are [`ThisCpuOps`] methods of the variable whose
+/// instructions name its symbol (`incq %gs:var(%rip)`), exactly as the C macros do; the macros
+/// generate them with `__this_cpu_sym_ops!`. Elsewhere, and for `xchg` and `try_cmpxchg`,
+/// [`ThisCpuOps`] uses the variable's address.
 ///
 /// [`ThisCpuOps`]: super::ThisCpuOps
 ///
@@ -60,8 +59,8 @@ impl<T> StaticPerCpuSlot<T> {
 ///
 /// [`StaticPerCpuSymbol::addr`] returns the link address of a `Self::Item` in the per-CPU
 /// section of the kernel or of a module (on uniprocessor kernels, of ordinary data), initialised
-/// for every possible CPU and never dropped. Replaced `this_cpu_*` methods act on that same
-/// variable and behave as the provided ones.
+/// for every possible CPU and never dropped. The `this_cpu_*` methods act on that variable as
+/// the [`ThisCpuOps`] methods of the same name describe.
 #[doc(hidden)]
 pub unsafe trait StaticPerCpuSymbol {
     /// The type of each CPU's value.
@@ -70,117 +69,59 @@ pub unsafe trait StaticPerCpuSymbol {
     /// Returns the address of the variable: its per-CPU address.
     fn addr() -> *mut Self::Item;
 
-    /// `this_cpu_read`.
-    #[inline(always)]
-    fn this_cpu_read<I: PerCpuInteger>() -> I
+    /// `this_cpu_read`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_read<I: super::PerCpuInteger>() -> I
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: By the trait's safety requirements, `addr()` is the per-CPU address of a
-        // `LocalInt<I>` (the layout of `I`) for every possible CPU, which only `this_cpu`
-        // operations and volatile reads access (see `LocalInt`).
-        unsafe { I::this_cpu_read(Self::addr().cast()) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_write`.
-    #[inline(always)]
-    fn this_cpu_write<I: PerCpuInteger>(val: I)
+    /// `this_cpu_write`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_write<I: super::PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_write(Self::addr().cast(), val) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_add`.
-    #[inline(always)]
-    fn this_cpu_add<I: PerCpuInteger>(val: I)
+    /// `this_cpu_add`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_add<I: super::PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_add(Self::addr().cast(), val) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_inc`.
-    #[inline(always)]
-    fn this_cpu_inc<I: PerCpuInteger>()
+    /// `this_cpu_inc`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_inc<I: super::PerCpuInteger>()
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_inc(Self::addr().cast()) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_dec`.
-    #[inline(always)]
-    fn this_cpu_dec<I: PerCpuInteger>()
+    /// `this_cpu_dec`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_dec<I: super::PerCpuInteger>()
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_dec(Self::addr().cast()) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_and`.
-    #[inline(always)]
-    fn this_cpu_and<I: PerCpuInteger>(val: I)
+    /// `this_cpu_and`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_and<I: super::PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_and(Self::addr().cast(), val) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_or`.
-    #[inline(always)]
-    fn this_cpu_or<I: PerCpuInteger>(val: I)
+    /// `this_cpu_or`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_or<I: super::PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_or(Self::addr().cast(), val) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_add_return`.
-    #[inline(always)]
-    fn this_cpu_add_return<I: PerCpuInteger>(val: I) -> I
+    /// `this_cpu_add_return`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_add_return<I: super::PerCpuInteger>(val: I) -> I
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_add_return(Self::addr().cast(), val) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 
-    /// `this_cpu_xchg`.
-    #[inline(always)]
-    fn this_cpu_xchg<I: PerCpuInteger>(val: I) -> I
+    /// `this_cpu_cmpxchg`, naming the variable's symbol.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    fn this_cpu_cmpxchg<I: super::PerCpuInteger>(old: I, new: I) -> I
     where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_xchg(Self::addr().cast(), val) }
-    }
-
-    /// `this_cpu_cmpxchg`.
-    #[inline(always)]
-    fn this_cpu_cmpxchg<I: PerCpuInteger>(old: I, new: I) -> I
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_cmpxchg(Self::addr().cast(), old, new) }
-    }
-
-    /// `this_cpu_try_cmpxchg`.
-    #[inline(always)]
-    fn this_cpu_try_cmpxchg<I: PerCpuInteger>(old: &mut I, new: I) -> bool
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>,
-    {
-        // SAFETY: As in `this_cpu_read`.
-        unsafe { I::this_cpu_try_cmpxchg(Self::addr().cast(), old, new) }
-    }
+        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
 }
 
 /// The `this_cpu` operations of a static per-CPU variable on x86-64, naming the variable's
@@ -188,8 +129,9 @@ pub unsafe trait StaticPerCpuSymbol {
 /// [`define_per_cpu!`] and [`declare_extern_per_cpu!`] generate, whose safety requirements say
 /// that `$slot` is a per-CPU `LocalInt<I>`.
 ///
-/// `xchg` and `try_cmpxchg` keep the provided methods, which inline the C macro when
-/// `CONFIG_RUST_INLINE_HELPERS` is set (see `PerCpuInteger`).
+/// `xchg` and `try_cmpxchg` are not here: [`ThisCpuOps`](super::ThisCpuOps) uses the
+/// variable's address for them, which inlines the C macro when `CONFIG_RUST_INLINE_HELPERS`
+/// is set (see `PerCpuInteger`).
 #[doc(hidden)]
 #[macro_export]
 #[cfg(all(CONFIG_X86_64, not(testlib)))]
@@ -246,7 +188,8 @@ macro_rules! __this_cpu_sym_ops {
     };
 }
 
-/// Other architectures use the provided methods of [`StaticPerCpuSymbol`] (the C helpers).
+/// Other architectures have no `this_cpu_*` methods in [`StaticPerCpuSymbol`]:
+/// [`ThisCpuOps`](super::ThisCpuOps) calls the C helpers with the variable's address.
 #[doc(hidden)]
 #[macro_export]
 #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
@@ -336,7 +279,8 @@ macro_rules! define_per_cpu {
             // SAFETY: `SLOT` is in the per-CPU section on SMP kernels (on uniprocessor kernels
             // the per-CPU area is ordinary data, as for the C `DEFINE_PER_CPU`), initialised
             // with a `$t` that `StaticPerCpuSlot::new` checked does not need `Drop`; the
-            // operations that `__this_cpu_sym_ops!` adds act on `SLOT`.
+            // operations that `__this_cpu_sym_ops!` adds name `SLOT` and are those of the
+            // `__this_cpu_asm!` table, the C macros' instructions.
             unsafe impl $crate::percpu::StaticPerCpuSymbol for $name {
                 type Item = $t;
 
