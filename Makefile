@@ -21,7 +21,7 @@ run:
 test:
 	$(H)/series.sh
 	$(H)/build.sh
-	KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
+	KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
 
 # The same tests on a uniprocessor (CONFIG_SMP=n) kernel, booted with one CPU.
 test-up:

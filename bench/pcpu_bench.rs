@@ -4,8 +4,9 @@
 //! all CPUs at once. Prints one line per case, mode and round; the harness makes the table.
 
 use kernel::{
-    percpu::{self, define_per_cpu, CpuGuard, DynamicPerCpu, LocalInt, PerCpu, ThisCpuOps},
+    percpu::{define_per_cpu, CpuGuard, DynamicPerCpu, LocalInt, PerCpu, ThisCpuOps},
     prelude::*,
+    smp,
     sync::atomic::{Atomic, Relaxed},
 };
 
@@ -69,7 +70,7 @@ fn run(case: usize, dynamic: &DynamicPerCpu<LocalInt<u64>>, n: u64) {
                 let mut guard = CpuGuard::new();
                 // SAFETY: `PLAIN` is only used here, by one task per CPU at a time, with
                 // preemption disabled; interrupt handlers do not touch it.
-                unsafe { *PLAIN.get_mut(&mut guard) += 1 };
+                unsafe { *PLAIN.get_mut(&mut guard).get_mut() += 1 };
                 drop(guard);
             }
         }
@@ -114,7 +115,7 @@ impl kernel::Module for Bench {
         let mut ops = [0u64; CASES.len()];
         for (case, name) in CASES.iter().enumerate() {
             run(case, &dynamic, CALIBRATION_OPS);
-            percpu::on_each_cpu(|_, _| run(case, &dynamic, CALIBRATION_OPS))?;
+            smp::on_each_cpu(|_, _| run(case, &dynamic, CALIBRATION_OPS))?;
             let t0 = now();
             run(case, &dynamic, CALIBRATION_OPS);
             let ns = (now() - t0).max(1);
@@ -137,7 +138,7 @@ impl kernel::Module for Bench {
 
                     // All CPUs at once: every online CPU runs the loop in `on_each_cpu` and
                     // overwrites its slot of `ELAPSED` (no CPU goes offline meanwhile).
-                    percpu::on_each_cpu(|_, _| {
+                    smp::on_each_cpu(|_, _| {
                         let t0 = now();
                         run(case, &dynamic, n);
                         ELAPSED.write(now() - t0);

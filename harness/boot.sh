@@ -34,16 +34,20 @@ cat >"$ROOT$ird/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
-echo "harness: userspace up"
+# Our lines go through the kernel log: the console prints kernel messages asynchronously, and
+# a plain echo can land in the middle of one of them.
+busybox mknod /dev/kmsg c 1 11 2>/dev/null
+say() { echo "$*" >/dev/kmsg || echo "$*"; }
+say "harness: userspace up"
 if [ ! -f /rust_percpu.ko ]; then
-	echo "harness: no sample module (built in?)"
+	say "harness: no sample module (built in?)"
 elif insmod /rust_percpu.ko; then
-	echo "harness: insmod ok"
-	if rmmod rust_percpu; then echo "harness: rmmod ok"; else echo "harness: rmmod failed"; fi
+	say "harness: insmod ok"
+	if rmmod rust_percpu; then say "harness: rmmod ok"; else say "harness: rmmod failed"; fi
 else
-	echo "harness: insmod failed"
+	say "harness: insmod failed"
 fi
-echo "harness: done"
+say "harness: done"
 reboot -f
 INIT
 initramfs_pack "$ird"

@@ -30,9 +30,12 @@ done)
 
 log "building $name (log: $ROOT$out/build.log)"
 start=$(date +%s)
-if ! in_root "$MAKE $IMAGE_TARGET modules >$out/build.log 2>&1"; then
+if ! with_progress "building $name" "build_progress $ROOT$out $start" \
+	in_root "$MAKE $IMAGE_TARGET modules >$out/build.log 2>&1"; then
 	grep -E 'error|warning' "$ROOT$out/build.log" | head -40 >&2
 	tail -20 "$ROOT$out/build.log" >&2
 	die "kernel build failed"
 fi
+# The object count of a complete build, for the progress lines of the next one.
+find "$ROOT$out" -name '*.o' | wc -l >"$ROOT$out/.objects"
 log "built $name in $(( $(date +%s) - start ))s"

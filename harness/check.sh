@@ -1,31 +1,34 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Static checks: rustfmtcheck, a CLIPPY=1 build, rustdoc, checkpatch --strict --codespell on
-# the exported series, the docs page, and the 100-column limit. Warnings count only in our
-# files. Prints "N passed, N failed" over the checks and exits non-zero if one failed.
-# CHECKS="checkpatch columns" runs only those.
+# the exported series, git am of it on the pristine base, the docs page through the kernel's
+# htmldocs, and the 100-column limit. Warnings count only in our files. Prints "N passed, N
+# failed" over the checks and exits non-zero if one failed. CHECKS="am columns" runs only those.
 
 . "$(dirname "$0")/lib.sh"
 need_root
 bash "$TOP/harness/series.sh"
 bash "$TOP/harness/build.sh" >/dev/null
 
-CHECKS=${CHECKS:-rustfmtcheck clippy rustdoc checkpatch docs columns}
+CHECKS=${CHECKS:-rustfmtcheck clippy rustdoc checkpatch am htmldocs columns}
 name=$BUILD_NAME
 out=$OUT-$name
 MAKE="$KMAKE O=$out -j$(nproc)"
 pass=0
 fail=0
 
+t=$SECONDS
+
 want() { [[ " $CHECKS " == *" $1 "* ]]; }
-result() { # name, status
+result() { # name, status; the time is since the previous result
 	if [ "$2" = 0 ]; then
 		pass=$((pass + 1))
-		log "check $1: ok"
+		log "check $1: ok ($((SECONDS - t))s)"
 	else
 		fail=$((fail + 1))
-		log "check $1: FAILED"
+		log "check $1: FAILED ($((SECONDS - t))s)"
 	fi
+	t=$SECONDS
 }
 
 if want rustfmtcheck; then
@@ -48,16 +51,21 @@ make_check() {
 ! want clippy || make_check clippy "CLIPPY=1 $IMAGE_TARGET modules" clippy.log
 ! want rustdoc || make_check rustdoc rustdoc rustdoc.log
 
-if want checkpatch; then
-	bash "$TOP/harness/export.sh" >/dev/null
+if want checkpatch || want am; then
+	# The series as `make series` exports it (with the test identity if there is no real one),
+	# into a directory of its own so that a real export in out/series stays as it is.
+	bash "$TOP/harness/export.sh" --test "$TOP/out/check-series" >/dev/null
 	rm -rf "$ROOT/src/patches"
-	cp -r "$TOP/out/series" "$ROOT/src/patches"
-	# codespell's dictionary less "inout" (a Rust asm! operand kind, not a typo of "input").
-	grep -v '^inout->' "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt \
-		>"$ROOT/src/codespell-dictionary.txt"
+	cp -r "$TOP/out/check-series" "$ROOT/src/patches"
 	# Every patch but the cover letter.
 	patches=$(cd "$ROOT/src/patches" && ls -- *.patch | grep -v cover-letter |
 		sed 's,^,/src/patches/,' | tr '\n' ' ')
+fi
+
+if want checkpatch; then
+	# codespell's dictionary less "inout" (a Rust asm! operand kind, not a typo of "input").
+	grep -v '^inout->' "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt \
+		>"$ROOT/src/codespell-dictionary.txt"
 	st=0
 	IN_DIR=$SRC in_root "scripts/checkpatch.pl --strict --codespell \
 		--codespellfile=/src/codespell-dictionary.txt -q $patches" \
@@ -67,13 +75,28 @@ if want checkpatch; then
 	result checkpatch $st
 fi
 
-if want docs; then
-	# Our page must be valid reStructuredText without warnings (docutils, not a full htmldocs).
+if want am; then
+	# The patches apply with git am on the pristine base, in a throwaway clone of the tree.
 	st=0
-	IN_DIR=$SRC in_root "python3 -c 'import docutils.core as d; d.publish_string(
-		open(\"Documentation/rust/percpu.rst\").read(), writer_name=\"null\",
-		settings_overrides={\"report_level\": 2, \"halt_level\": 2})'" || st=$?
-	result docs $st
+	rm -rf "$ROOT/src/am-check"
+	IN_DIR=/src in_root "git -c advice.detachedHead=false clone -q --shared -b v$KVER-base \
+		linux am-check && cd am-check && \
+		git -c user.name=am-check -c user.email=am-check@invalid am -q $patches" \
+		>"$TOP/out/am.log" 2>&1 || st=$?
+	rm -rf "$ROOT/src/am-check"
+	[ $st = 0 ] || cat "$TOP/out/am.log" >&2
+	result am $st
+fi
+
+if want htmldocs; then
+	# Our page through the kernel's own `make htmldocs` (Sphinx) of Documentation/rust: no
+	# warning or error may name it. The output is in a build directory of its own.
+	st=0
+	in_root "$KMAKE -j$(nproc) O=$OUT-htmldocs htmldocs SPHINXDIRS=rust" \
+		>"$TOP/out/htmldocs.log" 2>&1 || st=$?
+	! grep -E 'WARNING|ERROR|SEVERE|CRITICAL' "$TOP/out/htmldocs.log" | grep percpu >&2 || st=1
+	[ $st = 0 ] || tail -20 "$TOP/out/htmldocs.log" >&2
+	result htmldocs $st
 fi
 
 if want columns; then

@@ -14,7 +14,7 @@ bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git per
 ca-certificates python3-docutils codespell"
 BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
 # Tools added later; installed into an existing root without rebuilding it (not in the key).
-EXTRA_PKGS="python3-ply python3-git python3-matplotlib qemu-system-arm"
+EXTRA_PKGS="python3-ply python3-git python3-matplotlib qemu-system-arm python3-sphinx python3-yaml"
 
 # Bump RECIPE when provision.sh changes what it makes.
 RECIPE=1
@@ -47,6 +47,68 @@ our_warnings() {
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Progress of long steps goes to the script's stderr, even when the step's output is redirected.
+exec {PROGRESS_FD}>&2
+
+# Runs "${@:3}"; meanwhile, every PROGRESS_INTERVAL (30) seconds, prints a line with the label
+# $1, the elapsed time and what the shell command $2 prints (how far it got; "" for nothing).
+# Returns the command's status.
+with_progress() {
+	local label=$1 probe=$2 parent=$BASHPID ticker st=0
+	shift 2
+	(
+		start=$SECONDS
+		# The ticker also stops if its caller is gone (Ctrl-C); sleep holds no output open.
+		while sleep "${PROGRESS_INTERVAL:-30}" >/dev/null 2>&1 &&
+			kill -0 "$parent" 2>/dev/null; do
+			t=$((SECONDS - start))
+			printf '    %s: %dm%02ds%s\n' "$label" $((t / 60)) $((t % 60)) \
+				"${probe:+, $(eval "$probe" 2>/dev/null)}" >&"$PROGRESS_FD"
+		done
+	) &
+	ticker=$!
+	"$@" || st=$?
+	kill "$ticker" 2>/dev/null || true
+	wait "$ticker" 2>/dev/null || true
+	return $st
+}
+
+# Progress of a kernel build in $1 (host path) started at $2 (seconds since the epoch): the
+# objects written since, the count of a complete build of it (in $1/.objects) and the latest.
+build_progress() {
+	find "$1" -name '*.o' -newermt "@$2" -printf '%T@ %P\n' 2>/dev/null |
+		awk -v all="$(cat "$1/.objects" 2>/dev/null)" '$1 > t { t = $1; last = $2 }
+		END { printf "%d objects built", NR; if (all) printf " (a full build has %d)", all
+			if (last) printf ", latest %s", last }'
+}
+
+# Progress of the apt-get install logging to $1: packages fetched and set up of the total.
+apt_progress() {
+	awk '/ newly installed/ { n = $1 + $3; g = s = 0 } /^Get:/ { g++ } /^Setting up / { s++ }
+		END { if (n) printf "%d of %d packages fetched, %d set up", g, n, s }' "$1"
+}
+
+# The author and Signed-off-by of the series: SERIES_AUTHOR_NAME/SERIES_AUTHOR_EMAIL, else
+# this repository's git user.name/user.email. Sets SERIES_NAME and SERIES_EMAIL. Without one, or
+# with a placeholder (an .invalid, .example, .test or example.com address), it sets the test
+# identity below, SERIES_TEST_IDENTITY=1 and SERIES_FOUND (what it found): good for checks,
+# refused by export.sh.
+TEST_NAME='Test Identity Not For Submission'
+TEST_EMAIL='test-identity@rust-percpu.invalid'
+series_identity() {
+	# Not GIT_DIR's (series.sh points it at the kernel tree).
+	local git=(env -u GIT_DIR git -C "$TOP" config)
+	SERIES_NAME=${SERIES_AUTHOR_NAME:-$("${git[@]}" user.name 2>/dev/null || true)}
+	SERIES_EMAIL=${SERIES_AUTHOR_EMAIL:-$("${git[@]}" user.email 2>/dev/null || true)}
+	SERIES_TEST_IDENTITY=
+	if [ -z "$SERIES_NAME" ] || ! [[ $SERIES_EMAIL =~ ^[^@[:space:]]+@[^@[:space:]]+$ ]] ||
+		[[ ${SERIES_EMAIL,,} =~ [.@](invalid|example|test|localhost)$ ]] ||
+		[[ ${SERIES_EMAIL,,} =~ [.@]example\.(com|org|net)$ ]]; then
+		SERIES_FOUND="$SERIES_NAME <$SERIES_EMAIL>"
+		SERIES_NAME=$TEST_NAME SERIES_EMAIL=$TEST_EMAIL SERIES_TEST_IDENTITY=1
+	fi
+}
 
 need_root() {
 	[ "$(id -u)" = 0 ] || die "the harness needs root (debootstrap, chroot); run it as root"

@@ -14,7 +14,8 @@ ensure_extra() {
 	[ ${#missing[@]} = 0 ] && return 0
 	log "installing ${missing[*]} into the build root"
 	mount_root
-	chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	with_progress "installing extra packages" "apt_progress $CACHE/apt.log" \
+		chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive /bin/bash -c "apt-get update -q && \
 		apt-get install -y -q --no-install-recommends -t trixie-backports ${missing[*]} && apt-get clean" \
 		>>"$CACHE/apt.log" 2>&1 || die "apt-get in the build root failed, see $CACHE/apt.log"
@@ -36,7 +37,8 @@ tmp=$ROOT.tmp
 for m in proc sys dev; do umount -R "$tmp/$m" 2>/dev/null || true; done
 rm -rf "$tmp"
 log "debootstrap trixie into $tmp"
-debootstrap --variant=minbase trixie "$tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
+with_progress debootstrap "tail -1 $CACHE/debootstrap.log" \
+	debootstrap --variant=minbase trixie "$tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 ||
 	die "debootstrap failed, see $CACHE/debootstrap.log"
 
 cat >"$tmp/etc/apt/sources.list" <<SRC
@@ -46,8 +48,9 @@ SRC
 for m in proc sys dev; do mount --rbind "/$m" "$tmp/$m"; mount --make-rslave "$tmp/$m"; done
 trap 'for m in proc sys dev; do umount -R "$tmp/$m" 2>/dev/null || true; done' EXIT
 log "installing the toolchain into the build root"
-chroot "$tmp" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-	/bin/bash -c "apt-get update -q && \
+with_progress "installing the toolchain" "apt_progress $CACHE/apt.log" \
+	chroot "$tmp" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	DEBIAN_FRONTEND=noninteractive /bin/bash -c "apt-get update -q && \
 	apt-get install -y -q --no-install-recommends $(echo $ROOT_PKGS) && \
 	apt-get install -y -q --no-install-recommends -t trixie-backports $BACKPORT_PKGS && \
 	apt-get clean" >"$CACHE/apt.log" 2>&1 || die "apt-get in the build root failed, see $CACHE/apt.log"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Lays our series on the base kernel tree as one commit per directory of series/, in order:
-# the files listed in its "files" (copied from this repository), then its *.diff edits of
-# existing kernel files, committed with its "msg". Checks the result out incrementally (only
+# the files listed in its "files" (from its tree/ snapshot if it has one, else the final version
+# in this repository), then its *.diff edits of existing kernel files, committed with its "msg"
+# and a Signed-off-by. Checks the result out incrementally (only
 # files that differ are rewritten, so builds stay incremental).
 # Usage: series.sh [N]   apply the first N patches only (default: all)
 
@@ -13,8 +14,10 @@ bash "$TOP/harness/tree.sh"
 limit=${1:-999}
 export GIT_DIR=$ROOT$SRC/.git
 export GIT_INDEX_FILE=$GIT_DIR/series-index
-export GIT_AUTHOR_NAME=${SERIES_AUTHOR_NAME:-Rust per-CPU developers}
-export GIT_AUTHOR_EMAIL=${SERIES_AUTHOR_EMAIL:-rust-percpu@invalid}
+# Author and sign-off: SERIES_AUTHOR_NAME/EMAIL, else this repository's git user, else the
+# test identity (see series_identity in lib.sh; export.sh refuses to export that one).
+series_identity
+export GIT_AUTHOR_NAME=$SERIES_NAME GIT_AUTHOR_EMAIL=$SERIES_EMAIL
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 # Fixed dates keep commit ids stable, so an unchanged series checks out as a no-op.
 export GIT_AUTHOR_DATE='2026-11-28T00:00:00Z' GIT_COMMITTER_DATE='2026-11-28T00:00:00Z'
@@ -27,31 +30,27 @@ for d in "${dirs[@]}"; do
 	n=$((n + 1))
 	[ $n -le "$limit" ] || break
 	if [ -f "$d/files" ]; then
+		# Each file the patch adds or changes, whole: the patch's own snapshot if it has
+		# one (a file that later patches change further), else the final version.
 		while read -r f; do
 			[ -n "$f" ] || continue
-			[ -f "$TOP/$f" ] || die "$d/files names $f, which does not exist"
-			blob=$(git hash-object -w "$TOP/$f")
+			src=$TOP/$f
+			[ ! -f "$d/tree/$f" ] || src=$d/tree/$f
+			[ -f "$src" ] || die "$d/files names $f, which does not exist"
+			blob=$(git hash-object -w "$src")
 			git update-index --add --cacheinfo "100644,$blob,$f"
-			# Our files hold their final content; a later patch that edits one (a *.diff
-			# touching it) is undone here, last first, so that it can be redone in its
-			# own patch.
-			for ((i = ${#dirs[@]} - 1; i >= n; i--)); do
-				for p in "${dirs[$i]}"*.diff; do
-					[ -f "$p" ] && grep -qxF "+++ b/$f" "$p" || continue
-					git apply --cached -R --include="$f" "$p" ||
-						die "could not undo $p on $f"
-				done
-			done
 		done <"$d/files"
 	fi
 	for p in "$d"/*.diff; do
 		[ -f "$p" ] || continue
-		git apply --cached "$p" || die "$p does not apply"
+		# @SERIES_AUTHOR@ (the MAINTAINERS entry) is whoever signs the series off.
+		sed "s/@SERIES_AUTHOR@/$GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>/" "$p" |
+			git apply --cached - || die "$p does not apply"
 	done
 	[ -s "$d/msg" ] || die "$d has no commit message (msg)"
 	tree=$(git write-tree)
-	head=$(printf '%s\n\nSigned-off-by: %s <%s>\n' "$(cat "$d/msg")" "$GIT_AUTHOR_NAME" \
-		"$GIT_AUTHOR_EMAIL" | git commit-tree "$tree" -p "$head" -F -)
+	head=$(git interpret-trailers --trailer "Signed-off-by: $GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>" \
+		<"$d/msg" | git commit-tree "$tree" -p "$head" -F -)
 done
 git update-ref refs/heads/series "$head"
 unset GIT_INDEX_FILE

@@ -18,15 +18,22 @@ fi
 MAKE="$KMAKE O=$out -j$(nproc)"
 pass=0
 fail=0
-for c in $(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series"); do
+commits=$(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series")
+total=$(echo "$commits" | wc -l)
+n=0
+for c in $commits; do
+	n=$((n + 1))
 	subj=$(git -C "$ROOT$SRC" log -1 --format=%s "$c")
 	git -C "$ROOT$wt" checkout -q -f "$c"
 	st=0
-	IN_DIR=$wt in_root "mkdir -p $out && KCONFIG_ALLCONFIG=/src/series-check.config \
+	IN_DIR=$wt with_progress "patch $n of $total" \
+		"build_progress $ROOT$out $(date +%s)" in_root "mkdir -p $out && \
+		KCONFIG_ALLCONFIG=/src/series-check.config \
 		$MAKE allnoconfig >/dev/null && $MAKE CLIPPY=1 $IMAGE_TARGET modules >$out/build.log 2>&1 && \
 		$MAKE rustfmtcheck >$out/fmt.log 2>&1" || st=$?
 	w=$(our_warnings "$ROOT$out/build.log")
 	if [ $st = 0 ] && [ -z "$w" ]; then
+		find "$ROOT$out" -name '*.o' | wc -l >"$ROOT$out/.objects"
 		echo "ok   $subj"
 		pass=$((pass + 1))
 	else

@@ -1,7 +1,11 @@
 // expect: `Cell<u64>` cannot be shared between threads safely
 //! A `Cell` needs interrupts off: with preemption off only, an interrupt could use it too.
 use core::cell::Cell;
-use kernel::percpu::{define_per_cpu, CpuGuard, PerCpu};
+use kernel::percpu::{
+    define_per_cpu,
+    CpuGuard,
+    PerCpu, //
+};
 
 define_per_cpu!(static C: Cell<u64> = Cell::new(0));
 

@@ -1,9 +1,18 @@
 // expect: E0597
 //! A reference into this CPU's slot must not outlive the guard that pins the task.
-use core::sync::atomic::AtomicU32;
-use kernel::percpu::{define_per_cpu, CpuGuard, PerCpu};
+use kernel::{
+    percpu::{
+        define_per_cpu,
+        CpuGuard,
+        PerCpu, //
+    },
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
+};
 
-define_per_cpu!(static V: AtomicU32 = AtomicU32::new(0));
+define_per_cpu!(static V: Atomic<u32> = Atomic::new(0));
 
 /// Uses the API.
 pub fn f() -> u32 {
@@ -12,5 +21,5 @@ pub fn f() -> u32 {
         let guard = CpuGuard::new();
         r = V.get(&guard);
     }
-    r.load(core::sync::atomic::Ordering::Relaxed)
+    r.load(Relaxed)
 }

@@ -1,6 +1,10 @@
 // expect: E0133
 //! `&mut T` into a per-CPU slot is only available through `unsafe`.
-use kernel::percpu::{define_per_cpu, CpuGuard, PerCpu};
+use kernel::percpu::{
+    define_per_cpu,
+    CpuGuard,
+    PerCpu, //
+};
 
 define_per_cpu!(static V: [u32; 4] = [0; 4]);
 

@@ -3,7 +3,10 @@
 use core::cell::Cell;
 use kernel::{
     cpu::CpuId,
-    percpu::{define_per_cpu, PerCpu},
+    percpu::{
+        define_per_cpu,
+        PerCpu, //
+    },
 };
 
 define_per_cpu!(static C: Cell<u64> = Cell::new(0));

@@ -1,18 +1,24 @@
 // expect: E0597
 //! A reference into a dynamic per-CPU variable cannot outlive the allocation.
-use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     cpu::CpuId,
-    percpu::{DynamicPerCpu, PerCpu},
+    percpu::{
+        DynamicPerCpu,
+        PerCpu, //
+    },
     prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
 };
 
 /// Uses the API.
 pub fn f(cpu: CpuId) -> Result<u64> {
     let r;
     {
-        let v = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+        let v = DynamicPerCpu::new_with(|_| Atomic::new(0u64), GFP_KERNEL)?;
         r = v.remote(cpu)?;
     }
-    Ok(r.load(Ordering::Relaxed))
+    Ok(r.load(Relaxed))
 }

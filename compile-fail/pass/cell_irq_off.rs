@@ -1,8 +1,14 @@
 //! `Cell` and `RefCell` with interrupts off, no `unsafe`.
-use core::cell::{Cell, RefCell};
+use core::cell::{
+    Cell,
+    RefCell, //
+};
 use kernel::{
     interrupt::local_interrupt_disable,
-    percpu::{define_per_cpu, PerCpu},
+    percpu::{
+        define_per_cpu,
+        PerCpu, //
+    },
 };
 
 define_per_cpu!(static C: Cell<u64> = Cell::new(0));

@@ -1,7 +1,11 @@
 //! Attributes given to `define_per_cpu!` apply to all it defines: a variable that `#[cfg]`
 //! removes leaves nothing behind, not even its initial value (here a call of a function that
 //! does not exist).
-use kernel::percpu::{define_per_cpu, LocalInt, ThisCpuOps};
+use kernel::percpu::{
+    define_per_cpu,
+    LocalInt,
+    ThisCpuOps, //
+};
 
 define_per_cpu!(
     /// Never compiled.

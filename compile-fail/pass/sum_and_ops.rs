@@ -1,5 +1,10 @@
 //! `this_cpu` operations without a guard, and the sum over CPUs.
-use kernel::percpu::{define_per_cpu, LocalInt, PerCpu, ThisCpuOps};
+use kernel::percpu::{
+    define_per_cpu,
+    LocalInt,
+    PerCpu,
+    ThisCpuOps, //
+};
 
 define_per_cpu!(static N: LocalInt<u64> = LocalInt::new(0));
 

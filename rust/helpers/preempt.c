@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 
-#include <linux/irqflags.h>
 #include <linux/preempt.h>
 
 __rust_helper void rust_helper_preempt_disable(void)
@@ -16,11 +15,6 @@ __rust_helper void rust_helper_preempt_enable(void)
 __rust_helper bool rust_helper_in_task(void)
 {
 	return in_task();
-}
-
-__rust_helper bool rust_helper_irqs_disabled(void)
-{
-	return irqs_disabled();
 }
 
 __rust_helper bool rust_helper_in_nmi(void)

@@ -6,15 +6,10 @@
 //! statistics of a type that owns memory in a dynamic per-CPU variable, does work on every
 //! CPU, and checks the per-CPU values and their sums before printing them.
 
-use core::sync::atomic::{
-    AtomicU64,
-    Ordering, //
-};
 use kernel::{
     cpu::CpuId,
     cpumask,
     percpu::{
-        self,
         define_per_cpu,
         CpuGuard,
         DynamicPerCpu,
@@ -23,7 +18,12 @@ use kernel::{
         ThisCpuOps, //
     },
     prelude::*,
-    str::CString, //
+    smp,
+    str::CString,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
 };
 
 module! {
@@ -42,7 +42,7 @@ struct CpuStats {
     /// A name made when the module loads; it owns memory, which is freed at unload.
     label: CString,
     /// Units of work done on this CPU.
-    work: AtomicU64,
+    work: Atomic<u64>,
 }
 
 struct RustPercpu {
@@ -58,23 +58,23 @@ impl kernel::Module for RustPercpu {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("Rust per-CPU variables sample (init)\n");
 
-        let stats = DynamicPerCpu::<CpuStats>::new_with(GFP_KERNEL, |cpu| -> Result<CpuStats> {
-            Ok(CpuStats {
-                label: CString::try_from_fmt(fmt!("cpu{}", cpu.as_u32()))?,
-                work: AtomicU64::new(0),
-            })
-        })?;
+        let stats = DynamicPerCpu::<CpuStats>::new_with(
+            |cpu| -> Result<CpuStats> {
+                Ok(CpuStats {
+                    label: CString::try_from_fmt(fmt!("cpu{}", cpu.as_u32()))?,
+                    work: Atomic::new(0),
+                })
+            },
+            GFP_KERNEL,
+        )?;
 
         // One event on whichever CPU runs this.
         EVENTS.inc();
 
         // Work on every online CPU, in parallel, each on its own slots.
-        percpu::on_each_cpu(|cpu, irq| {
+        smp::on_each_cpu(|cpu, irq| {
             EVENTS.add(2);
-            stats
-                .get(irq)
-                .work
-                .fetch_add(work_of(cpu), Ordering::Relaxed);
+            stats.get(irq).work.fetch_add(work_of(cpu), Relaxed);
         })?;
 
         // Guarded access from this task: the slot of the CPU it runs on.
@@ -89,7 +89,7 @@ impl kernel::Module for RustPercpu {
         let mut work_total = 0;
         for (cpu, s) in stats.iter() {
             let events = EVENTS.remote(cpu)?.read_once();
-            let work = s.work.load(Ordering::Relaxed);
+            let work = s.work.load(Relaxed);
             pr_info!(
                 "{:3}  {:5}  {:6}  {:4}\n",
                 cpu.as_u32(),

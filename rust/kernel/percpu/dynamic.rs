@@ -5,8 +5,9 @@
 //! C header: [`include/linux/percpu.h`](srctree/include/linux/percpu.h)
 
 use super::{
-    PerCpu,
-    PerCpuPtr, //
+    access::sealed,
+    ptr::PerCpuPtr,
+    PerCpu, //
 };
 use crate::{
     alloc::{
@@ -47,16 +48,25 @@ const MAX_ALIGN: usize = crate::page::PAGE_SIZE;
 /// # Examples
 ///
 /// ```
-/// use core::sync::atomic::{AtomicU64, Ordering};
-/// use kernel::percpu::{CpuGuard, DynamicPerCpu, PerCpu};
+/// use kernel::{
+///     percpu::{
+///         CpuGuard,
+///         DynamicPerCpu,
+///         PerCpu, //
+///     },
+///     sync::atomic::{
+///         Atomic,
+///         Relaxed, //
+///     },
+/// };
 ///
-/// let bytes = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+/// let bytes = DynamicPerCpu::new_with(|_| Atomic::new(0u64), GFP_KERNEL)?;
 ///
 /// let guard = CpuGuard::new();
-/// bytes.get(&guard).fetch_add(1500, Ordering::Relaxed);
+/// bytes.get(&guard).fetch_add(1500, Relaxed);
 /// drop(guard);
 ///
-/// let total: u64 = bytes.iter().map(|(_, v)| v.load(Ordering::Relaxed)).sum();
+/// let total: u64 = bytes.iter().map(|(_, v)| v.load(Relaxed)).sum();
 /// assert_eq!(total, 1500);
 /// # Ok::<(), Error>(())
 /// ```
@@ -94,6 +104,11 @@ impl<T: Send> DynamicPerCpu<T> {
     ///
     /// Returns [`AllocError`] if the memory cannot be allocated, also when `T` is larger than
     /// the per-CPU allocator serves (32 KiB).
+    ///
+    /// `T` must be [`Zeroable`]: integers and [`LocalInt`](super::LocalInt) counters are. The
+    /// kernel's [`Atomic`](crate::sync::atomic::Atomic) and [`Cell`](core::cell::Cell) are not;
+    /// make those with [`DynamicPerCpu::new_with`], for example
+    /// `DynamicPerCpu::new_with(|_| Atomic::new(0u64), GFP_KERNEL)`.
     #[inline]
     pub fn new_zeroed(flags: Flags) -> Result<Self, AllocError>
     where
@@ -114,32 +129,46 @@ impl<T: Send> DynamicPerCpu<T> {
     /// If an initializer fails, the values made so far are dropped, the memory is freed, and
     /// the initializer's error is returned. Allocation failure is [`ENOMEM`].
     ///
+    /// `init` may return a value (a value is an initializer of itself), a pin-initializer such
+    /// as `new_spinlock!(..)`, or a `Result` of a value. In the last case name `T`, as in
+    /// `DynamicPerCpu::<Stats>::new_with(Stats::new, flags)`: a `Result<T>` is also a value of
+    /// its own, so the compiler cannot tell which `T` is meant (error E0283).
+    ///
     /// # Examples
     ///
     /// ```
     /// use kernel::{
     ///     new_spinlock,
-    ///     percpu::{CpuGuard, DynamicPerCpu, PerCpu},
+    ///     percpu::{
+    ///         DynamicPerCpu,
+    ///         PerCpu, //
+    ///     },
     ///     sync::SpinLock, //
     /// };
     ///
     /// // A lock per CPU, each initialised in place with its CPU's number.
-    /// let locks = DynamicPerCpu::<SpinLock<u32>>::new_with(GFP_KERNEL, |cpu| {
-    ///     new_spinlock!(cpu.as_u32())
-    /// })?;
+    /// let locks = DynamicPerCpu::<SpinLock<u32>>::new_with(
+    ///     |cpu| new_spinlock!(cpu.as_u32()),
+    ///     GFP_KERNEL,
+    /// )?;
     ///
+    /// // Lock each CPU's value through `iter` or `remote`, without a `CpuGuard`: a spinlock
+    /// // sleeps on `CONFIG_PREEMPT_RT` kernels, so it must not be taken with preemption off.
     /// for (cpu, lock) in locks.iter() {
-    ///     assert_eq!(*lock.lock(), cpu.as_u32());
+    ///     *lock.lock() += 100;
+    ///     assert_eq!(*lock.lock(), cpu.as_u32() + 100);
     /// }
-    /// let guard = CpuGuard::new();
-    /// // A spinlock may be taken with preemption disabled (a mutex may not).
-    /// *locks.get(&guard).lock() += 100;
-    /// let cpu = guard.cpu();
-    /// drop(guard);
-    /// assert_eq!(*locks.remote(cpu)?.lock(), cpu.as_u32() + 100);
+    ///
+    /// // A fallible initializer: `T` is named.
+    /// struct Slot(u32);
+    /// let slots = DynamicPerCpu::<Slot>::new_with(
+    ///     |cpu| -> Result<Slot> { Ok(Slot(cpu.as_u32())) },
+    ///     GFP_KERNEL,
+    /// )?;
+    /// assert!(slots.iter().all(|(cpu, slot)| slot.0 == cpu.as_u32()));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn new_with<E, I>(flags: Flags, mut init: impl FnMut(CpuId) -> I) -> Result<Self>
+    pub fn new_with<E, I>(mut init: impl FnMut(CpuId) -> I, flags: Flags) -> Result<Self>
     where
         I: PinInit<T, E>,
         Error: From<E>,
@@ -170,8 +199,11 @@ impl<T: Send> DynamicPerCpu<T> {
     }
 }
 
+impl<T> sealed::Variable for DynamicPerCpu<T> {}
+
 // SAFETY: By the type invariant, `ptr` names an initialised `T` on every possible CPU until
-// `drop`, which needs `&mut self` and so cannot overlap a borrow of `self`.
+// `drop`, which needs `&mut self` and so cannot overlap a borrow of `self`; per-CPU memory never
+// moves.
 unsafe impl<T> PerCpu for DynamicPerCpu<T> {
     type Item = T;
 

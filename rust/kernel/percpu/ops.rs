@@ -3,14 +3,14 @@
 //! `this_cpu` operations on per-CPU integers.
 //!
 //! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
-//!
-//! [this_cpu ops]: srctree/Documentation/core-api/this_cpu_ops.rst
 
 use super::{
     DynamicPerCpu,
-    PerCpu,
-    StaticPerCpu,
-    StaticPerCpuSymbol, //
+    PerCpu, //
+};
+use crate::sync::atomic::{
+    Atomic,
+    Relaxed, //
 };
 use core::cell::UnsafeCell;
 use pin_init::Zeroable;
@@ -22,16 +22,17 @@ use pin_init::Zeroable;
 /// [`ThisCpuOps`] methods of the per-CPU variable, each a single instruction that an interrupt
 /// cannot split (or, on architectures without such instructions, the C fallback that masks
 /// interrupts around the operation). Anyone may read any slot with [`LocalInt::read_once`], a
-/// `READ_ONCE`-style load. The integer is never changed through a Rust reference, so handing
-/// out `&LocalInt` while the owning CPU or an interrupt changes it is sound.
+/// relaxed atomic load (the kernel's `READ_ONCE`). The integer is never changed through a Rust
+/// reference, so handing out `&LocalInt` while the owning CPU or an interrupt changes it is
+/// sound.
 ///
 /// The C side has the same idea under the name `local_t`.
 #[repr(transparent)]
 pub struct LocalInt<T: PerCpuInteger>(UnsafeCell<T>);
 
-// SAFETY: A `LocalInt` is only ever changed by `this_cpu` operations and only read by volatile
-// loads, never through a Rust reference, so sharing `&LocalInt` between tasks, interrupts and
-// CPUs cannot produce a reference that aliases a write.
+// SAFETY: A `LocalInt` is only ever changed by `this_cpu` operations and only read by them and by
+// atomic loads, never through a Rust reference, so sharing `&LocalInt` between tasks, interrupts
+// and CPUs cannot produce a reference that aliases a write.
 unsafe impl<T: PerCpuInteger> Sync for LocalInt<T> {}
 
 // SAFETY: All zeroes is a valid value of every integer type.
@@ -44,18 +45,18 @@ impl<T: PerCpuInteger> LocalInt<T> {
         Self(UnsafeCell::new(v))
     }
 
-    /// Reads the value with a single load, like the C `READ_ONCE`.
+    /// Reads the value with a relaxed atomic load, the C `READ_ONCE`.
     ///
     /// This is how a CPU reads another CPU's counter, for example to sum them. The value may be
     /// changing concurrently; the load sees either the old or the new value, never a mix.
-    #[inline]
     #[doc(alias = "READ_ONCE")]
+    #[inline]
     pub fn read_once(&self) -> T {
-        // SAFETY: `self.0.get()` is valid and aligned for reads for the lifetime of `&self`.
-        // ORDERING: A relaxed, untorn load of a naturally aligned integer: concurrent changes
-        // by the owning CPU are single instructions, so the value read is one that the slot
-        // held. Callers that need ordering against other memory use their own barriers.
-        unsafe { core::ptr::read_volatile(self.0.get()) }
+        // SAFETY: `self.0.get()` is valid and aligned for the lifetime of `&self`, and the
+        // `LocalInt` is only accessed by `this_cpu` operations (single instructions, or C
+        // `this_cpu_*()` macros, which the kernel memory model treats as marked accesses) and
+        // atomic loads, so the load races with no plain access.
+        unsafe { T::read_once(self.0.get()) }
     }
 
     /// Consumes the value and returns the integer.
@@ -71,13 +72,8 @@ mod private {
 
 /// Integer types with `this_cpu` operations: `i8` to `i64`, `u8` to `u64`, `isize`, `usize`.
 ///
-/// The methods are the per-width implementations behind [`ThisCpuOps`]; call those instead.
-///
-/// # Safety (of every method)
-///
-/// `ptr` is a per-CPU address (see [`PerCpuPtr`](super::PerCpuPtr)) of a `Self` that is
-/// allocated and initialised for every possible CPU, and that nothing accesses concurrently
-/// except through these methods and volatile reads.
+/// The methods are the per-width implementations behind [`ThisCpuOps`] and
+/// [`LocalInt::read_once`]; call those instead. The trait is sealed.
 pub trait PerCpuInteger: Copy + Send + private::Sealed {
     /// Zero.
     #[doc(hidden)]
@@ -94,37 +90,91 @@ pub trait PerCpuInteger: Copy + Send + private::Sealed {
     /// The value with the low bits of `bits`.
     #[doc(hidden)]
     fn from_bits(bits: u64) -> Self;
-    /// `this_cpu_read`. See the trait's safety section.
+    /// A relaxed atomic load from `ptr`, the C `READ_ONCE`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is valid and aligned for reads for the duration of the call, and every concurrent
+    /// access to `*ptr` is atomic (a `this_cpu` operation or another `read_once`).
+    #[doc(hidden)]
+    unsafe fn read_once(ptr: *mut Self) -> Self;
+    /// `this_cpu_read`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a per-CPU address of a `Self` that is allocated and initialised for every
+    /// possible CPU, and that nothing accesses concurrently except these methods and
+    /// [`PerCpuInteger::read_once`].
     #[doc(hidden)]
     unsafe fn this_cpu_read(ptr: *mut Self) -> Self;
-    /// `this_cpu_write`. See the trait's safety section.
+    /// `this_cpu_write`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_write(ptr: *mut Self, val: Self);
-    /// `this_cpu_add`. See the trait's safety section.
+    /// `this_cpu_add`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_add(ptr: *mut Self, val: Self);
-    /// `this_cpu_inc`. See the trait's safety section.
+    /// `this_cpu_inc`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_inc(ptr: *mut Self);
-    /// `this_cpu_dec`. See the trait's safety section.
+    /// `this_cpu_dec`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_dec(ptr: *mut Self);
-    /// `this_cpu_and`. See the trait's safety section.
+    /// `this_cpu_and`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_and(ptr: *mut Self, val: Self);
-    /// `this_cpu_or`. See the trait's safety section.
+    /// `this_cpu_or`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_or(ptr: *mut Self, val: Self);
-    /// `this_cpu_add_return`. See the trait's safety section.
+    /// `this_cpu_add_return`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self;
-    /// `this_cpu_xchg`. See the trait's safety section.
+    /// `this_cpu_xchg`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self;
-    /// `this_cpu_cmpxchg`. See the trait's safety section.
+    /// `this_cpu_cmpxchg`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self;
-    /// `this_cpu_try_cmpxchg`. See the trait's safety section.
+    /// `this_cpu_try_cmpxchg`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool;
 }
@@ -153,7 +203,7 @@ macro_rules! __percpu_seg {
 /// Expands to the `asm!` of one `this_cpu` operation on x86-64: the instructions the C macros
 /// of `arch/x86/include/asm/percpu.h` emit. To be used inside an `unsafe` block whose caller
 /// guarantees that the address is the per-CPU address of a valid, initialised integer of the
-/// width, that only `this_cpu` operations and volatile reads access.
+/// width, that only `this_cpu` operations and atomic loads access.
 ///
 /// Arguments: the operation; the width as `(size keyword, register class, template modifier,
 /// accumulator register)`; the memory operand in the template and the `asm!` operand it names
@@ -163,7 +213,7 @@ macro_rules! __percpu_seg {
 #[doc(hidden)]
 #[macro_export]
 #[cfg(all(CONFIG_X86_64, not(testlib)))]
-macro_rules! __this_cpu_asm {
+macro_rules! __percpu_asm {
     (read, ($size:literal, $class:ident, $m:literal, $acc:tt), $addr:literal,
      [$($aop:tt)*], $u:ty) => {{
         let val: $u;
@@ -279,13 +329,20 @@ macro_rules! unsigned_arith {
         fn from_bits(bits: u64) -> Self {
             bits as Self
         }
+
+        #[inline(always)]
+        unsafe fn read_once(ptr: *mut Self) -> Self {
+            // SAFETY: By the safety requirements, `ptr` is valid and aligned for reads during
+            // the call and every concurrent access is atomic, as `from_ptr` requires.
+            unsafe { Atomic::<Self>::from_ptr(ptr) }.load(Relaxed)
+        }
     };
 }
 
 /// Implements [`PerCpuInteger`] for an unsigned type, with the instructions of the C macros on
-/// x86-64 (see [`__this_cpu_asm!`]) and the C helpers elsewhere.
+/// x86-64 (see [`__percpu_asm!`]) and the C helpers elsewhere.
 ///
-/// Arguments: the type and its width for [`__this_cpu_asm!`].
+/// Arguments: the type and its width for [`__percpu_asm!`].
 macro_rules! impl_unsigned {
     ($t:ident, $w:tt) => {
         impl private::Sealed for $t {}
@@ -297,52 +354,52 @@ macro_rules! impl_unsigned {
             #[inline(always)]
             unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
                 // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a valid
-                // `Self` that only `this_cpu` operations and volatile reads access, as the
+                // `Self` that only `this_cpu` operations and atomic loads access, as the
                 // macro requires.
-                unsafe { crate::__this_cpu_asm!(read, $w, "[{p}]", [p = in(reg) ptr], Self) }
+                unsafe { crate::__percpu_asm!(read, $w, "[{p}]", [p = in(reg) ptr], Self) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_write(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__this_cpu_asm!(write, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { crate::__percpu_asm!(write, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__this_cpu_asm!(add, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { crate::__percpu_asm!(add, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_inc(ptr: *mut Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__this_cpu_asm!(inc, $w, "[{p}]", [p = in(reg) ptr], Self) }
+                unsafe { crate::__percpu_asm!(inc, $w, "[{p}]", [p = in(reg) ptr], Self) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_dec(ptr: *mut Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__this_cpu_asm!(dec, $w, "[{p}]", [p = in(reg) ptr], Self) }
+                unsafe { crate::__percpu_asm!(dec, $w, "[{p}]", [p = in(reg) ptr], Self) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_and(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__this_cpu_asm!(and, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { crate::__percpu_asm!(and, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_or(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__this_cpu_asm!(or, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { crate::__percpu_asm!(or, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self {
                 // SAFETY: As in `this_cpu_read`.
                 unsafe {
-                    crate::__this_cpu_asm!(add_return, $w, "[{p}]", [p = in(reg) ptr], Self, val)
+                    crate::__percpu_asm!(add_return, $w, "[{p}]", [p = in(reg) ptr], Self, val)
                 }
             }
 
@@ -350,7 +407,7 @@ macro_rules! impl_unsigned {
             unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self {
                 // SAFETY: As in `this_cpu_read`.
                 unsafe {
-                    crate::__this_cpu_asm!(cmpxchg, $w, "[{p}]", [p = in(reg) ptr], Self, old, new)
+                    crate::__percpu_asm!(cmpxchg, $w, "[{p}]", [p = in(reg) ptr], Self, old, new)
                 }
             }
 
@@ -382,7 +439,7 @@ macro_rules! impl_unsigned {
             #[inline(always)]
             unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__this_cpu_asm!(xchg, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { crate::__percpu_asm!(xchg, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
             }
 
             #[cfg(not(CONFIG_RUST_INLINE_HELPERS))]
@@ -519,6 +576,12 @@ macro_rules! impl_via {
             }
 
             #[inline(always)]
+            unsafe fn read_once(ptr: *mut Self) -> Self {
+                // SAFETY: The caller's guarantees hold for the same bits seen as `$u`.
+                unsafe { <$u>::read_once(ptr.cast()) as $t }
+            }
+
+            #[inline(always)]
             unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
                 // SAFETY: The caller's guarantees hold for the same bits seen as `$u`.
                 unsafe { <$u>::this_cpu_read(ptr.cast()) as $t }
@@ -609,9 +672,14 @@ impl_via!(usize => u32);
 /// Implemented for every [`PerCpu`] variable whose element is a [`LocalInt`], static or
 /// dynamic. Each operation acts on the slot of the CPU that runs it, in one step that neither
 /// an interrupt nor preemption can split, so it needs no [`CpuGuard`](super::CpuGuard) and is
-/// safe in any context, including interrupt handlers. Which CPU that is may change between two
-/// operations unless preemption is disabled. Sizes and names follow the C macros of the same
-/// name (`this_cpu_add` is [`ThisCpuOps::add`], and so on).
+/// safe in task and interrupt context. Which CPU that is may change between two operations
+/// unless preemption is disabled. Sizes and names follow the C macros of the same name
+/// (`this_cpu_add` is [`ThisCpuOps::add`], and so on).
+///
+/// On x86-64 each operation is one instruction, safe in NMI context too. Elsewhere the C
+/// macros may fall back to masking interrupts around a load and a store; an NMI that changes
+/// the same value in between is lost, as in C (a wrong count, not undefined behaviour): such
+/// counters should not be changed from NMI handlers.
 ///
 /// # Examples
 ///
@@ -628,82 +696,82 @@ impl_via!(usize => u32);
 /// ```
 pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     /// Reads the current CPU's value.
-    #[inline(always)]
     #[doc(alias = "this_cpu_read")]
+    #[inline(always)]
     fn read(&self) -> T {
         // SAFETY: By the safety requirements of `PerCpu`, `self.ptr()` names a `LocalInt<T>`,
         // that is an `UnsafeCell<T>` with the same layout as `T`, for every possible CPU, and
-        // `LocalInt` is only accessed through `this_cpu` operations and volatile reads.
+        // `LocalInt` is only accessed through `this_cpu` operations and atomic loads.
         unsafe { T::this_cpu_read(self.ptr().as_raw().cast()) }
     }
 
     /// Sets the current CPU's value.
-    #[inline(always)]
     #[doc(alias = "this_cpu_write")]
+    #[inline(always)]
     fn write(&self, val: T) {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_write(self.ptr().as_raw().cast(), val) }
     }
 
     /// Adds `val` to the current CPU's value, wrapping around on overflow.
-    #[inline(always)]
     #[doc(alias = "this_cpu_add")]
+    #[inline(always)]
     fn add(&self, val: T) {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_add(self.ptr().as_raw().cast(), val) }
     }
 
     /// Subtracts `val` from the current CPU's value, wrapping around on overflow.
-    #[inline(always)]
     #[doc(alias = "this_cpu_sub")]
+    #[inline(always)]
     fn sub(&self, val: T) {
         // As in C, `this_cpu_sub(pcp, val)` is `this_cpu_add(pcp, -val)`.
         self.add(val.wrapping_neg_())
     }
 
     /// Adds one to the current CPU's value, wrapping around on overflow.
-    #[inline(always)]
     #[doc(alias = "this_cpu_inc")]
+    #[inline(always)]
     fn inc(&self) {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_inc(self.ptr().as_raw().cast()) }
     }
 
     /// Subtracts one from the current CPU's value, wrapping around on overflow.
-    #[inline(always)]
     #[doc(alias = "this_cpu_dec")]
+    #[inline(always)]
     fn dec(&self) {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_dec(self.ptr().as_raw().cast()) }
     }
 
     /// Sets the current CPU's value to its bitwise and with `val`.
-    #[inline(always)]
     #[doc(alias = "this_cpu_and")]
+    #[inline(always)]
     fn and(&self, val: T) {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_and(self.ptr().as_raw().cast(), val) }
     }
 
     /// Sets the current CPU's value to its bitwise or with `val`.
-    #[inline(always)]
     #[doc(alias = "this_cpu_or")]
+    #[inline(always)]
     fn or(&self, val: T) {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_or(self.ptr().as_raw().cast(), val) }
     }
 
     /// Adds `val` to the current CPU's value and returns the new value.
-    #[inline(always)]
     #[doc(alias = "this_cpu_add_return")]
+    #[inline(always)]
     fn add_return(&self, val: T) -> T {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_add_return(self.ptr().as_raw().cast(), val) }
     }
 
     /// Replaces the current CPU's value with `val` and returns the old value.
-    #[inline(always)]
     #[doc(alias = "this_cpu_xchg")]
+    #[inline(always)]
     fn xchg(&self, val: T) -> T {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_xchg(self.ptr().as_raw().cast(), val) }
@@ -712,8 +780,8 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     /// Replaces the current CPU's value with `new` if it is `old`; returns the value it had.
     ///
     /// The exchange happened if and only if the returned value equals `old`.
-    #[inline(always)]
     #[doc(alias = "this_cpu_cmpxchg")]
+    #[inline(always)]
     fn cmpxchg(&self, old: T, new: T) -> T {
         // SAFETY: As in `read`.
         unsafe { T::this_cpu_cmpxchg(self.ptr().as_raw().cast(), old, new) }
@@ -723,8 +791,8 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     ///
     /// Returns `true` if it did. Otherwise returns `false` and stores the value found in
     /// `*old`, ready for the next attempt of a retry loop.
-    #[inline(always)]
     #[doc(alias = "this_cpu_try_cmpxchg")]
+    #[inline(always)]
     fn try_cmpxchg(&self, old: &mut T, new: T) -> bool {
         // Read `*old` before the variable's address and write it back only on failure, as the
         // C macro does: the same code as C's, and no store on success.
@@ -753,63 +821,3 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
 }
 
 impl<T: PerCpuInteger> ThisCpuOps<T> for DynamicPerCpu<LocalInt<T>> {}
-
-/// On x86-64, static variables name their symbol in the instruction, as C does
-/// (`%gs:var(%rip)`), instead of loading their address into a register first. `sub` goes
-/// through `add`; `xchg` and `try_cmpxchg` use the address (see [`StaticPerCpuSymbol`]).
-#[cfg(all(CONFIG_X86_64, not(testlib)))]
-impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
-    for StaticPerCpu<LocalInt<T>, S>
-{
-    #[inline(always)]
-    fn read(&self) -> T {
-        S::this_cpu_read()
-    }
-
-    #[inline(always)]
-    fn write(&self, val: T) {
-        S::this_cpu_write(val)
-    }
-
-    #[inline(always)]
-    fn add(&self, val: T) {
-        S::this_cpu_add(val)
-    }
-
-    #[inline(always)]
-    fn inc(&self) {
-        S::this_cpu_inc()
-    }
-
-    #[inline(always)]
-    fn dec(&self) {
-        S::this_cpu_dec()
-    }
-
-    #[inline(always)]
-    fn and(&self, val: T) {
-        S::this_cpu_and(val)
-    }
-
-    #[inline(always)]
-    fn or(&self, val: T) {
-        S::this_cpu_or(val)
-    }
-
-    #[inline(always)]
-    fn add_return(&self, val: T) -> T {
-        S::this_cpu_add_return(val)
-    }
-
-    #[inline(always)]
-    fn cmpxchg(&self, old: T, new: T) -> T {
-        S::this_cpu_cmpxchg(old, new)
-    }
-}
-
-/// Elsewhere every operation uses the variable's address.
-#[cfg(not(all(CONFIG_X86_64, not(testlib))))]
-impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
-    for StaticPerCpu<LocalInt<T>, S>
-{
-}

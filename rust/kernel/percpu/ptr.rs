@@ -18,6 +18,9 @@ use core::marker::PhantomData;
 /// pointer: it can be copied freely and says nothing about whether the per-CPU slots it names
 /// are allocated or initialised. It only computes addresses; dereferencing them is up to the
 /// caller, which is what [`PerCpu`](super::PerCpu) does soundly.
+///
+/// The type is not exported: [`PerCpu`](super::PerCpu) is the public interface, and no user
+/// outside this module needs raw per-CPU addresses yet.
 #[repr(transparent)]
 pub struct PerCpuPtr<T> {
     ptr: *mut T,
@@ -38,7 +41,7 @@ impl<T> PerCpuPtr<T> {
     ///
     /// Any value is accepted; the methods only compute addresses from it.
     #[inline]
-    pub const fn from_raw(ptr: *mut T) -> Self {
+    pub(crate) const fn from_raw(ptr: *mut T) -> Self {
         Self {
             ptr,
             _p: PhantomData,
@@ -47,7 +50,7 @@ impl<T> PerCpuPtr<T> {
 
     /// Returns the C `T __percpu *`.
     #[inline]
-    pub const fn as_raw(self) -> *mut T {
+    pub(crate) const fn as_raw(self) -> *mut T {
         self.ptr
     }
 
@@ -56,8 +59,13 @@ impl<T> PerCpuPtr<T> {
     /// The address is only the current CPU's while the task cannot migrate, that is while a
     /// [`CpuPinned`](super::CpuPinned) proof exists; the caller takes care of that before it
     /// dereferences the pointer. On x86-64 this reads `this_cpu_off` through `gs`.
+    ///
+    /// The result gets its provenance the way the C `RELOC_HIDE` does, from the integer
+    /// address: the per-CPU address itself is not the address of live memory (the link
+    /// address of a static per-CPU variable lies in a section that is freed after boot, or, in
+    /// a module, never loaded).
     #[inline]
-    pub fn this_cpu_ptr(self) -> *mut T {
+    pub(crate) fn this_cpu_ptr(self) -> *mut T {
         #[cfg(CONFIG_DEBUG_PREEMPT)]
         // SAFETY: The string is a NUL-terminated C string with static lifetime.
         unsafe {
@@ -79,11 +87,18 @@ impl<T> PerCpuPtr<T> {
                     options(nostack, readonly, pure, preserves_flags),
                 );
             }
-            self.ptr.wrapping_byte_add(offset)
+            // The address of this CPU's slot is the per-CPU address plus the offset of this
+            // CPU's area, computed on integers as `arch/x86/include/asm/percpu.h` does. The
+            // slot belongs to the per-CPU area, whose provenance was exposed to the compiler
+            // by the allocator or the linker, not to `self.ptr`.
+            core::ptr::with_exposed_provenance_mut(
+                self.ptr.expose_provenance().wrapping_add(offset),
+            )
         }
 
         #[cfg(not(all(CONFIG_X86_64, CONFIG_SMP, not(testlib))))]
-        // SAFETY: `this_cpu_ptr` only computes an address from its argument.
+        // SAFETY: `this_cpu_ptr` only computes an address from its argument (with `RELOC_HIDE`,
+        // so the result is not derived from `self.ptr` for the compiler either).
         unsafe {
             bindings::this_cpu_ptr(self.ptr.cast()).cast()
         }
@@ -94,7 +109,7 @@ impl<T> PerCpuPtr<T> {
     /// Returns [`EINVAL`] if `cpu` is not a possible CPU: such a CPU has no per-CPU area, and
     /// the C `per_cpu_ptr` would compute garbage for it.
     #[inline]
-    pub fn per_cpu_ptr(self, cpu: CpuId) -> Result<*mut T> {
+    pub(crate) fn per_cpu_ptr(self, cpu: CpuId) -> Result<*mut T> {
         if !cpumask::possible_cpus().test(cpu) {
             return Err(EINVAL);
         }

@@ -11,21 +11,37 @@
 mod tests {
     use super::super::*;
     use crate::{
-        cpu::nr_cpu_ids,
+        cpu::{
+            nr_cpu_ids,
+            CpuId, //
+        },
+        cpumask, impl_has_hr_timer,
         interrupt::local_interrupt_disable,
-        sync::atomic::{
-            Atomic,
-            Relaxed, //
+        prelude::*,
+        smp::on_each_cpu,
+        sync::{
+            atomic::{
+                Atomic,
+                Relaxed, //
+            },
+            Arc,
+            ArcBorrow, //
         },
-        types::Opaque,
-    };
-    use core::{
-        cell::Cell,
-        sync::atomic::{
-            AtomicU64,
-            Ordering, //
+        time::{
+            hrtimer::{
+                ArcHrTimerHandle,
+                HrTimer,
+                HrTimerCallback,
+                HrTimerCallbackContext,
+                HrTimerPointer,
+                HrTimerRestart,
+                RelativePinnedHardMode, //
+            },
+            Delta,
+            Monotonic, //
         },
     };
+    use core::cell::Cell;
 
     fn possible_count() -> u64 {
         u64::from(cpumask::possible_cpus().weight())
@@ -67,21 +83,18 @@ mod tests {
 
     #[test]
     fn dynamic_written_by_every_cpu() -> Result {
-        let var = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+        let var = DynamicPerCpu::new_with(|_| Atomic::new(0u64), GFP_KERNEL)?;
         for (_, v) in var.iter() {
-            assert_eq!(v.load(Ordering::Relaxed), 0);
+            assert_eq!(v.load(Relaxed), 0);
         }
-        on_each_cpu(|cpu, irq| var.get(irq).store(mark(cpu), Ordering::Relaxed))?;
+        on_each_cpu(|cpu, irq| var.get(irq).store(mark(cpu), Relaxed))?;
         let mut sum = 0;
         for (cpu, v) in var.iter() {
             if cpumask::online_cpus().test(cpu) {
-                assert_eq!(v.load(Ordering::Relaxed), mark(cpu));
+                assert_eq!(v.load(Relaxed), mark(cpu));
             }
-            assert_eq!(
-                var.remote(cpu)?.load(Ordering::Relaxed),
-                v.load(Ordering::Relaxed)
-            );
-            sum += v.load(Ordering::Relaxed);
+            assert_eq!(var.remote(cpu)?.load(Relaxed), v.load(Relaxed));
+            sum += v.load(Relaxed);
         }
         let expected: u64 = cpumask::online_cpus().iter().map(mark).sum();
         assert_eq!(sum, expected);
@@ -118,9 +131,10 @@ mod tests {
         for (_, v) in zeroed.iter() {
             assert!(v.iter().all(|&x| x == 0));
         }
-        let init = DynamicPerCpu::<[u32; 3]>::new_with(GFP_KERNEL, |cpu| {
-            Ok::<_, Error>([cpu.as_u32(), 0xfeed, cpu.as_u32() * 2])
-        })?;
+        let init = DynamicPerCpu::<[u32; 3]>::new_with(
+            |cpu| Ok::<_, Error>([cpu.as_u32(), 0xfeed, cpu.as_u32() * 2]),
+            GFP_KERNEL,
+        )?;
         let mut n = 0;
         for (cpu, v) in init.iter() {
             assert_eq!(*v, [cpu.as_u32(), 0xfeed, cpu.as_u32() * 2]);
@@ -154,9 +168,10 @@ mod tests {
     fn drop_once_per_possible_cpu() -> Result {
         let live = Atomic::new(0i64);
         let drops = Atomic::new(0i64);
-        let var = DynamicPerCpu::<Tracked<'_>>::new_with(GFP_KERNEL, |_| {
-            Ok::<_, Error>(Tracked::new(&live, &drops))
-        })?;
+        let var = DynamicPerCpu::<Tracked<'_>>::new_with(
+            |_| Ok::<_, Error>(Tracked::new(&live, &drops)),
+            GFP_KERNEL,
+        )?;
         let n = i64::try_from(possible_count())?;
         assert_eq!(live.load(Relaxed), n);
         assert_eq!(drops.load(Relaxed), 0);
@@ -171,13 +186,16 @@ mod tests {
         let live = Atomic::new(0i64);
         let drops = Atomic::new(0i64);
         let last = cpumask::possible_cpus().iter().last().ok_or(EINVAL)?;
-        let res = DynamicPerCpu::<Tracked<'_>>::new_with(GFP_KERNEL, |cpu| {
-            if cpu == last {
-                Err(EBADMSG)
-            } else {
-                Ok(Tracked::new(&live, &drops))
-            }
-        });
+        let res = DynamicPerCpu::<Tracked<'_>>::new_with(
+            |cpu| {
+                if cpu == last {
+                    Err(EBADMSG)
+                } else {
+                    Ok(Tracked::new(&live, &drops))
+                }
+            },
+            GFP_KERNEL,
+        );
         assert!(matches!(res, Err(e) if e == EBADMSG));
         // Every value that was made was dropped, once.
         assert_eq!(live.load(Relaxed), 0);
@@ -191,20 +209,20 @@ mod tests {
         let res = DynamicPerCpu::<[u8; 64 << 10]>::new_zeroed(GFP_KERNEL);
         assert!(res.is_err());
         let res =
-            DynamicPerCpu::<[u8; 64 << 10]>::new_with(GFP_KERNEL, |_| pin_init::init_zeroed());
+            DynamicPerCpu::<[u8; 64 << 10]>::new_with(|_| pin_init::init_zeroed(), GFP_KERNEL);
         assert!(matches!(res, Err(e) if e == ENOMEM));
     }
 
     #[test]
     fn zero_sized_allocation() -> Result {
-        let var = DynamicPerCpu::<()>::new_with(GFP_KERNEL, |_| Ok::<_, Error>(()))?;
+        let var = DynamicPerCpu::<()>::new_with(|_| Ok::<_, Error>(()), GFP_KERNEL)?;
         assert_eq!(var.iter().count(), cpumask::possible_cpus().iter().count());
         Ok(())
     }
 
     #[test]
     fn remote_checks_the_cpu() -> Result {
-        let var = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+        let var = DynamicPerCpu::new_with(|_| Atomic::new(0u64), GFP_KERNEL)?;
         // A `CpuId` is below `nr_cpu_ids`; among those, exactly the possible CPUs are accepted.
         for id in 0..nr_cpu_ids() {
             let cpu = CpuId::from_u32(id).ok_or(EINVAL)?;
@@ -218,9 +236,9 @@ mod tests {
 
     #[test]
     fn local_and_remote_agree() -> Result {
-        let var = DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?;
+        let var = DynamicPerCpu::new_with(|_| Atomic::new(0u64), GFP_KERNEL)?;
         let guard = CpuGuard::new();
-        var.get(&guard).store(99, Ordering::Relaxed);
+        var.get(&guard).store(99, Relaxed);
         let local = core::ptr::from_ref(var.get(&guard));
         let remote = core::ptr::from_ref(var.remote(guard.cpu())?);
         let raw = var.ptr().this_cpu_ptr().cast_const();
@@ -228,7 +246,7 @@ mod tests {
         assert_eq!(local, remote);
         assert_eq!(raw, remote);
         // SAFETY: `remote` is a valid reference derived above; `var` is still alive.
-        assert_eq!(unsafe { &*remote }.load(Ordering::Relaxed), 99);
+        assert_eq!(unsafe { &*remote }.load(Relaxed), 99);
         Ok(())
     }
 
@@ -236,9 +254,9 @@ mod tests {
     fn guard_nests_and_pins() {
         let outer = CpuGuard::new();
         let cpu = outer.cpu();
-        let inner = preempt_disable();
+        let inner = CpuGuard::new();
         let inner_cpu = inner.cpu();
-        inner.enable();
+        drop(inner);
         let after = outer.cpu();
         drop(outer);
         assert_eq!(inner_cpu, cpu);
@@ -251,7 +269,7 @@ mod tests {
         let mut guard = CpuGuard::new();
         // SAFETY: `SCRATCH` is local to this test and only ever accessed here, by this task, with
         // preemption disabled.
-        let slot = unsafe { SCRATCH.get_mut(&mut guard) };
+        let slot = unsafe { SCRATCH.get_mut(&mut guard) }.get_mut();
         slot[2] = 42;
         slot[3] = slot[2] + 1;
         let seen = SCRATCH.get(&guard)[3];
@@ -504,88 +522,113 @@ mod tests {
     }
 
     define_per_cpu!(static RACE: LocalInt<u64> = LocalInt::new(0));
-    static TICKS: Atomic<u64> = Atomic::new(0);
-    static STOP: Atomic<i32> = Atomic::new(0);
-    const TICK_NS: i64 = 20_000;
-    const MIN_TICKS: u64 = 50;
+    // 1 on the CPU where `interrupts_do_not_lose_increments` runs its loop, while it does.
+    define_per_cpu!(static LOOPING: LocalInt<u32> = LocalInt::new(0));
+    const TICK: Delta = Delta::from_micros(20);
+    const MIN_HITS: u64 = 50;
     const CHUNK: u64 = 100_000;
     const MAX_ROUNDS: u64 = 2_000_000_000;
+    const MAX_MOVES: u32 = 1000;
 
-    /// Timer callback, in hard interrupt context on the CPU the timer is pinned to.
-    ///
-    /// # Safety
-    ///
-    /// `timer` is the timer of `interrupts_do_not_lose_increments`, set up and not freed.
-    unsafe extern "C" fn tick(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
-        RACE.inc();
-        TICKS.fetch_add(1, Relaxed);
-        if STOP.load(Relaxed) == 0 {
-            // SAFETY: `timer` is the test's timer, set up and alive until `hrtimer_cancel`.
-            unsafe {
-                bindings::hrtimer_start_range_ns(
-                    timer,
-                    TICK_NS,
-                    0,
-                    bindings::hrtimer_mode_HRTIMER_MODE_REL_PINNED_HARD,
-                )
-            };
+    /// A timer that increments `RACE` in hard interrupt context on the CPU it is pinned to.
+    #[pin_data]
+    struct Ticker {
+        #[pin]
+        timer: HrTimer<Self>,
+        /// How often the handler ran.
+        ticks: Atomic<u64>,
+        /// How often the handler interrupted the test's loop.
+        hits: Atomic<u64>,
+    }
+
+    impl HrTimerCallback for Ticker {
+        type Pointer<'a> = Arc<Self>;
+
+        fn run(
+            this: ArcBorrow<'_, Self>,
+            mut ctx: HrTimerCallbackContext<'_, Self>,
+        ) -> HrTimerRestart {
+            RACE.inc();
+            this.ticks.fetch_add(1, Relaxed);
+            if LOOPING.read() != 0 {
+                this.hits.fetch_add(1, Relaxed);
+            }
+            // Without high-resolution timers this is the next tick.
+            ctx.forward_now(TICK);
+            HrTimerRestart::Restart
         }
-        bindings::hrtimer_restart::HRTIMER_NORESTART
+    }
+
+    impl_has_hr_timer! {
+        impl HasHrTimer<Self> for Ticker {
+            mode: RelativePinnedHardMode<Monotonic>, field: self.timer
+        }
     }
 
     #[test]
     fn interrupts_do_not_lose_increments() -> Result {
-        // A timer interrupts this CPU (every 20 us, or every tick without high-resolution
-        // timers) and increments the same per-CPU counter that
-        // this task increments in a loop. A `this_cpu` operation that an interrupt could split
-        // (load, add, store) would lose increments; the sum must count every one.
-        let timer = KBox::new(Opaque::<bindings::hrtimer>::uninit(), GFP_KERNEL)?;
-        let t = timer.get();
+        // A timer pinned to this task's CPU interrupts it (every 20 us, or every tick without
+        // high-resolution timers) and increments the same per-CPU counter that the task
+        // increments in a loop. A `this_cpu` operation that an interrupt could split (load,
+        // add, store) would lose increments; the sum must count every one.
+        let ticker = Arc::pin_init(
+            pin_init!(Ticker {
+                timer <- HrTimer::new(),
+                ticks: Atomic::new(0),
+                hits: Atomic::new(0),
+            }),
+            GFP_KERNEL,
+        )?;
         let before = RACE.sum();
-        TICKS.store(0, Relaxed);
-        STOP.store(0, Relaxed);
-        // SAFETY: `t` points to memory for an `hrtimer` that lives until after the cancel.
-        unsafe {
-            bindings::hrtimer_setup(
-                t,
-                Some(tick),
-                bindings::CLOCK_MONOTONIC as i32,
-                bindings::hrtimer_mode_HRTIMER_MODE_REL_PINNED_HARD,
-            );
-            bindings::hrtimer_start_range_ns(
-                t,
-                TICK_NS,
-                0,
-                bindings::hrtimer_mode_HRTIMER_MODE_REL_PINNED_HARD,
-            );
-        }
-        // Run until the timer fired often enough (it fires at tick granularity without
-        // high-resolution timers), within a bound.
-        let mut rounds: u64 = 0;
-        while TICKS.load(Relaxed) < MIN_TICKS && rounds < MAX_ROUNDS {
-            for _ in 0..CHUNK {
-                RACE.inc();
+        let mut handle: Option<ArcHrTimerHandle<Ticker>> = None;
+        let mut timer_cpu = None;
+        let (mut rounds, mut moves) = (0u64, 0u32);
+        // Run until the timer interrupted the loop often enough, within a bound.
+        while ticker.hits.load(Relaxed) < MIN_HITS && rounds < MAX_ROUNDS && moves < MAX_MOVES {
+            // Chunks run with preemption off, so that the task stays on the timer's CPU.
+            let guard = CpuGuard::new();
+            if timer_cpu == Some(guard.cpu()) {
+                LOOPING.write(1);
+                for _ in 0..CHUNK {
+                    RACE.inc();
+                }
+                LOOPING.write(0);
+                drop(guard);
+                rounds += CHUNK;
+            } else {
+                // The first chunk, or the task moved: pin the timer to the CPU it is on now.
+                drop(guard);
+                // Dropping the handle cancels the timer and waits for a running handler.
+                drop(handle.take());
+                let guard = CpuGuard::new();
+                timer_cpu = Some(guard.cpu());
+                handle = Some(ticker.clone().start(TICK));
+                drop(guard);
+                moves += 1;
             }
-            rounds += CHUNK;
         }
-        STOP.store(1, Relaxed);
-        // SAFETY: The timer was set up above; after this it is neither queued nor running.
-        unsafe { bindings::hrtimer_cancel(t) };
-        drop(timer);
-        let ticks = TICKS.load(Relaxed);
-        pr_info!("{ticks} timer interrupts during {rounds} increments\n");
-        assert!(ticks >= MIN_TICKS);
+        drop(handle);
+        let ticks = ticker.ticks.load(Relaxed);
+        let hits = ticker.hits.load(Relaxed);
+        pr_info!("{ticks} timer interrupts, {hits} of them in the loop of {rounds} increments\n");
+        assert!(hits >= MIN_HITS);
         assert_eq!(RACE.sum().wrapping_sub(before), rounds + ticks);
         Ok(())
     }
 }
 
-/// A stress case, in a suite of its own so that it can be run alone
+/// A stress case with CPU hotplug, in a suite of its own behind its own option (it takes CPUs
+/// offline, which `KUNIT_ALL_TESTS` should not do), so that it can also be run alone
 /// (`make test SUITE=rust_kernel_percpu_stress`).
+#[cfg(CONFIG_RUST_PERCPU_STRESS_KUNIT_TEST)]
 #[macros::kunit_tests(rust_kernel_percpu_stress)]
 mod stress {
     use super::super::*;
     use crate::{
+        cpu::CpuId,
+        cpumask,
+        prelude::*,
+        smp::on_each_cpu,
         sync::{
             atomic::{
                 Atomic,
@@ -598,10 +641,6 @@ mod stress {
             Delta, //
         },
         workqueue,
-    };
-    use core::sync::atomic::{
-        AtomicU64,
-        Ordering, //
     };
 
     define_per_cpu!(static OPS: LocalInt<u64> = LocalInt::new(0));
@@ -634,16 +673,22 @@ mod stress {
     const ROUNDS: u32 = 200;
 
     /// Takes `cpu` offline or brings it back; returns whether it happened.
-    #[cfg(CONFIG_HOTPLUG_CPU)]
+    ///
+    /// Must be called from task context: hotplug sleeps.
     fn set_online(cpu: CpuId, online: bool) -> bool {
-        // SAFETY: `add_cpu` and `remove_cpu` take any CPU number and lock out concurrent
-        // hotplug themselves.
-        let ret = unsafe {
-            if online {
-                bindings::add_cpu(cpu.as_u32())
-            } else {
-                bindings::remove_cpu(cpu.as_u32())
-            }
+        // SAFETY: `get_cpu_device` accepts any CPU number; it returns NULL for a CPU without a
+        // registered device.
+        if unsafe { bindings::get_cpu_device(cpu.as_u32()) }.is_null() {
+            return false;
+        }
+        let ret = if online {
+            // SAFETY: `cpu` has a registered device (checked above), which `add_cpu` passes to
+            // `device_online` under the device hotplug lock; only the physical removal of a CPU
+            // unregisters it, which this test does not do. This is task context.
+            unsafe { bindings::add_cpu(cpu.as_u32()) }
+        } else {
+            // SAFETY: As above, for `remove_cpu` and `device_offline`.
+            unsafe { bindings::remove_cpu(cpu.as_u32()) }
         };
         ret == 0
     }
@@ -656,7 +701,7 @@ mod stress {
         // `on_each_cpu` (which increments the static counter too) and takes CPUs offline and
         // back online. At the end the sums over the possible CPUs must be exact.
         let guarded = Arc::new(
-            DynamicPerCpu::new_with(GFP_KERNEL, |_| AtomicU64::new(0))?,
+            DynamicPerCpu::new_with(|_| Atomic::new(0u64), GFP_KERNEL)?,
             GFP_KERNEL,
         )?;
         let before = OPS.sum();
@@ -676,12 +721,13 @@ mod stress {
                     i += 1;
                     OPS.inc();
                     let guard = CpuGuard::new();
-                    g.get(&guard).fetch_add(1, Ordering::Relaxed);
+                    g.get(&guard).fetch_add(1, Relaxed);
                     drop(guard);
                     if i % 20_000 == 1 {
-                        let v = DynamicPerCpu::<Counted>::new_with(GFP_KERNEL, |_| {
-                            Ok::<_, Error>(Counted::new())
-                        });
+                        let v = DynamicPerCpu::<Counted>::new_with(
+                            |_| Ok::<_, Error>(Counted::new()),
+                            GFP_KERNEL,
+                        );
                         if v.is_ok() {
                             ALLOCS.fetch_add(1, Relaxed);
                         }
@@ -692,22 +738,14 @@ mod stress {
             })?;
         }
 
-        #[cfg(CONFIG_HOTPLUG_CPU)]
         let mut offline: Option<(CpuId, u64)> = None;
-        // Only hotplug changes these; without `CONFIG_HOTPLUG_CPU` they stay 0.
-        #[allow(unused_mut)]
         let mut offline_changed = 0;
-        #[allow(unused_mut)]
         let mut hotplugs = 0;
         for round in 0..ROUNDS {
-            // Without hotplug only the count of rounds matters.
-            #[cfg(not(CONFIG_HOTPLUG_CPU))]
-            let _ = round;
             on_each_cpu(|_, _| {
                 OPS.inc();
                 IPI_RUNS.fetch_add(1, Relaxed);
             })?;
-            #[cfg(CONFIG_HOTPLUG_CPU)]
             if round % 10 == 0 {
                 if let Some((cpu, seen)) = offline.take() {
                     // Nothing runs on an offline CPU: its value stayed as it was.
@@ -730,7 +768,6 @@ mod stress {
             }
             fsleep(Delta::from_millis(1));
         }
-        #[cfg(CONFIG_HOTPLUG_CPU)]
         if let Some((cpu, _)) = offline {
             set_online(cpu, true);
         }
@@ -753,7 +790,7 @@ mod stress {
             OPS.sum().wrapping_sub(before),
             work + IPI_RUNS.load(Relaxed)
         );
-        let total: u64 = guarded.iter().map(|(_, v)| v.load(Ordering::Relaxed)).sum();
+        let total: u64 = guarded.iter().map(|(_, v)| v.load(Relaxed)).sum();
         assert_eq!(total, work);
         assert_eq!(LIVE.load(Relaxed), 0);
         assert!(ALLOCS.load(Relaxed) > 0);
@@ -761,7 +798,6 @@ mod stress {
             DROPS.load(Relaxed),
             ALLOCS.load(Relaxed) * i64::from(cpumask::possible_cpus().weight())
         );
-        #[cfg(CONFIG_HOTPLUG_CPU)]
         if cpumask::possible_cpus().weight() > 1 {
             assert!(hotplugs > 0);
         }

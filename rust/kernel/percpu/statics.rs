@@ -5,8 +5,12 @@
 //! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
 
 use super::{
+    access::sealed,
+    ptr::PerCpuPtr,
+    LocalInt,
     PerCpu,
-    PerCpuPtr, //
+    PerCpuInteger,
+    ThisCpuOps, //
 };
 use core::{
     cell::UnsafeCell,
@@ -17,14 +21,17 @@ use core::{
 /// loader) copies into every CPU's area.
 ///
 /// Only [`define_per_cpu!`] makes these, in the per-CPU section. The value is never accessed
-/// at its link address, only through per-CPU addresses computed from it.
+/// at its link address, only through per-CPU addresses computed from it: in the kernel image
+/// the per-CPU section is freed after boot, and the module loader does not load a module's
+/// per-CPU section at all (it copies it into the per-CPU areas).
 #[doc(hidden)]
 #[repr(transparent)]
 pub struct StaticPerCpuSlot<T>(UnsafeCell<T>);
 
-// SAFETY: The slot itself is never read or written: it is the template of the per-CPU copies,
-// and all access to those goes through `StaticPerCpu`, whose methods check `Sync`/`Send` of
-// `T` for each kind of access. `Sync` is needed only to place the slot in a `static`.
+// SAFETY: The slot itself is never read or written (its link address may not even be mapped
+// after boot): it is the template of the per-CPU copies, and all access to those goes through
+// `StaticPerCpu`, whose methods check `Sync`/`Send` of `T` for each kind of access. `Sync` is
+// needed only to place the slot in a `static`.
 unsafe impl<T> Sync for StaticPerCpuSlot<T> {}
 
 impl<T> StaticPerCpuSlot<T> {
@@ -50,10 +57,8 @@ impl<T> StaticPerCpuSlot<T> {
 ///
 /// On x86-64 the `this_cpu_*` methods are [`ThisCpuOps`] methods of the variable whose
 /// instructions name its symbol (`incq %gs:var(%rip)`), exactly as the C macros do; the macros
-/// generate them with `__this_cpu_sym_ops!`. Elsewhere, and for `xchg` and `try_cmpxchg`,
+/// generate them with `__percpu_sym_ops!`. Elsewhere, and for `xchg` and `try_cmpxchg`,
 /// [`ThisCpuOps`] uses the variable's address.
-///
-/// [`ThisCpuOps`]: super::ThisCpuOps
 ///
 /// # Safety
 ///
@@ -71,57 +76,57 @@ pub unsafe trait StaticPerCpuSymbol {
 
     /// `this_cpu_read`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_read<I: super::PerCpuInteger>() -> I
+    fn this_cpu_read<I: PerCpuInteger>() -> I
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_write`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_write<I: super::PerCpuInteger>(val: I)
+    fn this_cpu_write<I: PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_add`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_add<I: super::PerCpuInteger>(val: I)
+    fn this_cpu_add<I: PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_inc`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_inc<I: super::PerCpuInteger>()
+    fn this_cpu_inc<I: PerCpuInteger>()
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_dec`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_dec<I: super::PerCpuInteger>()
+    fn this_cpu_dec<I: PerCpuInteger>()
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_and`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_and<I: super::PerCpuInteger>(val: I)
+    fn this_cpu_and<I: PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_or`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_or<I: super::PerCpuInteger>(val: I)
+    fn this_cpu_or<I: PerCpuInteger>(val: I)
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_add_return`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_add_return<I: super::PerCpuInteger>(val: I) -> I
+    fn this_cpu_add_return<I: PerCpuInteger>(val: I) -> I
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 
     /// `this_cpu_cmpxchg`, naming the variable's symbol.
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_cmpxchg<I: super::PerCpuInteger>(old: I, new: I) -> I
+    fn this_cpu_cmpxchg<I: PerCpuInteger>(old: I, new: I) -> I
     where
-        Self: StaticPerCpuSymbol<Item = super::LocalInt<I>>;
+        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
 }
 
 /// The `this_cpu` operations of a static per-CPU variable on x86-64, naming the variable's
@@ -129,40 +134,41 @@ pub unsafe trait StaticPerCpuSymbol {
 /// [`define_per_cpu!`] and [`declare_extern_per_cpu!`] generate, whose safety requirements say
 /// that `$slot` is a per-CPU `LocalInt<I>`.
 ///
-/// `xchg` and `try_cmpxchg` are not here: [`ThisCpuOps`](super::ThisCpuOps) uses the
+/// `xchg` and `try_cmpxchg` are not here: [`ThisCpuOps`] uses the
 /// variable's address for them, which inlines the C macro when `CONFIG_RUST_INLINE_HELPERS`
 /// is set (see `PerCpuInteger`).
 #[doc(hidden)]
 #[macro_export]
 #[cfg(all(CONFIG_X86_64, not(testlib)))]
-macro_rules! __this_cpu_sym_ops {
+macro_rules! __percpu_sym_ops {
     ($slot:ident) => {
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_read, read, () -> value);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_write, write, (val) -> unit);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_add, add, (val) -> unit);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_inc, inc, () -> unit);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_dec, dec, () -> unit);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_and, and, (val) -> unit);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_or, or, (val) -> unit);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_add_return, add_return, (val) -> value);
-        $crate::__this_cpu_sym_ops!(@fn $slot, this_cpu_cmpxchg, cmpxchg, (old, new) -> value);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_read, read, () -> value);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_write, write, (val) -> unit);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_add, add, (val) -> unit);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_inc, inc, () -> unit);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_dec, dec, () -> unit);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_and, and, (val) -> unit);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_or, or, (val) -> unit);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_add_return, add_return, (val) -> value);
+        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_cmpxchg, cmpxchg, (old, new) -> value);
     };
     (@fn $slot:ident, $name:ident, $op:ident, ($($arg:ident),*) -> $kind:ident) => {
         #[inline(always)]
         fn $name<I: $crate::percpu::PerCpuInteger>($($arg: I),*)
-            -> $crate::__this_cpu_sym_ops!(@ret $kind)
+            -> $crate::__percpu_sym_ops!(@ret $kind)
         where
             Self: $crate::percpu::StaticPerCpuSymbol<Item = $crate::percpu::LocalInt<I>>,
         {
             match ::core::mem::size_of::<I>() {
-                1 => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                1 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
                     ("byte", reg_byte, "", "al"), u8 $(, $arg)*),
-                2 => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                2 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
                     ("word", reg, ":x", "ax"), u16 $(, $arg)*),
-                4 => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                4 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
                     ("dword", reg, ":e", "eax"), u32 $(, $arg)*),
-                _ => $crate::__this_cpu_sym_ops!(@asm $kind, $slot, $op,
+                8 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
                     ("qword", reg, ":r", "rax"), u64 $(, $arg)*),
+                _ => $crate::build_error!("per-CPU integers are 1, 2, 4 or 8 bytes wide"),
             }
         }
     };
@@ -172,9 +178,9 @@ macro_rules! __this_cpu_sym_ops {
         <I as $crate::percpu::PerCpuInteger>::from_bits(u64::from(
             // SAFETY: By the safety requirements of the `StaticPerCpuSymbol` impl this is
             // expanded in, `$slot` is the per-CPU `LocalInt<I>` (an `I`, of width `$u`) of every
-            // possible CPU, which only `this_cpu` operations and volatile reads access.
+            // possible CPU, which only `this_cpu` operations and atomic loads access.
             unsafe {
-                $crate::__this_cpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
+                $crate::__percpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
                     $(, <I as $crate::percpu::PerCpuInteger>::to_bits($arg) as $u)*)
             },
         ))
@@ -182,18 +188,18 @@ macro_rules! __this_cpu_sym_ops {
     (@asm unit, $slot:ident, $op:ident, $w:tt, $u:ty $(, $arg:ident)*) => {
         // SAFETY: As for `value` above.
         unsafe {
-            $crate::__this_cpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
+            $crate::__percpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
                 $(, <I as $crate::percpu::PerCpuInteger>::to_bits($arg) as $u)*)
         }
     };
 }
 
 /// Other architectures have no `this_cpu_*` methods in [`StaticPerCpuSymbol`]:
-/// [`ThisCpuOps`](super::ThisCpuOps) calls the C helpers with the variable's address.
+/// [`ThisCpuOps`] calls the C helpers with the variable's address.
 #[doc(hidden)]
 #[macro_export]
 #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
-macro_rules! __this_cpu_sym_ops {
+macro_rules! __percpu_sym_ops {
     ($slot:ident) => {};
 }
 
@@ -207,8 +213,6 @@ macro_rules! __this_cpu_sym_ops {
 /// The handle is [`Send`] and [`Sync`] whatever `T` is: it only names the variable. What may be
 /// done with the values is decided by the [`PerCpu`] methods, which require `T: Sync` for
 /// shared access from several CPUs and `T: Send` for access from whichever task runs on a CPU.
-///
-/// [`ThisCpuOps`]: super::ThisCpuOps
 pub struct StaticPerCpu<T, S> {
     _p: PhantomData<fn() -> (T, S)>,
 }
@@ -222,8 +226,11 @@ impl<T, S: StaticPerCpuSymbol<Item = T>> StaticPerCpu<T, S> {
     }
 }
 
+impl<T, S> sealed::Variable for StaticPerCpu<T, S> {}
+
 // SAFETY: By the safety requirements of `StaticPerCpuSymbol`, `S::addr()` is always the same
-// per-CPU address, with an initialised `T` for every possible CPU that is never dropped.
+// per-CPU address, with an initialised `T` for every possible CPU that is never dropped and,
+// being in a static per-CPU area, never moves.
 unsafe impl<T, S: StaticPerCpuSymbol<Item = T>> PerCpu for StaticPerCpu<T, S> {
     type Item = T;
 
@@ -240,7 +247,8 @@ unsafe impl<T, S: StaticPerCpuSymbol<Item = T>> PerCpu for StaticPerCpu<T, S> {
 /// and a type `NAME` (hidden from the documentation) that stands for the variable's symbol.
 /// `INIT` must be a constant expression, and `TYPE` must not need [`Drop`] (the compiler
 /// rejects it). Attributes, such as doc comments or `#[cfg(...)]`, apply to all of it. Works in
-/// the kernel crate and in loadable modules.
+/// the kernel crate and in loadable modules; in a module, every CPU's copy starts from `INIT`
+/// again each time the module is loaded, and goes away when it is unloaded.
 ///
 /// # Examples
 ///
@@ -279,8 +287,8 @@ macro_rules! define_per_cpu {
             // SAFETY: `SLOT` is in the per-CPU section on SMP kernels (on uniprocessor kernels
             // the per-CPU area is ordinary data, as for the C `DEFINE_PER_CPU`), initialised
             // with a `$t` that `StaticPerCpuSlot::new` checked does not need `Drop`; the
-            // operations that `__this_cpu_sym_ops!` adds name `SLOT` and are those of the
-            // `__this_cpu_asm!` table, the C macros' instructions.
+            // operations that `__percpu_sym_ops!` adds name `SLOT` and are those of the
+            // `__percpu_asm!` table, the C macros' instructions.
             unsafe impl $crate::percpu::StaticPerCpuSymbol for $name {
                 type Item = $t;
 
@@ -291,7 +299,7 @@ macro_rules! define_per_cpu {
                     (&raw const SLOT).cast_mut().cast()
                 }
 
-                $crate::__this_cpu_sym_ops!(SLOT);
+                $crate::__percpu_sym_ops!(SLOT);
             }
         };
     };
@@ -302,11 +310,16 @@ pub use define_per_cpu;
 ///
 /// `declare_extern_per_cpu!(unsafe VIS static NAME: TYPE;)` makes `NAME` a
 /// [`StaticPerCpu<TYPE, NAME>`](StaticPerCpu) for the C per-CPU symbol of the same name. The
-/// `unsafe` keyword is the caller's promise, to be justified in a `// SAFETY:` comment above the
-/// invocation, that the C symbol is a per-CPU variable whose C type has the layout of `TYPE`,
-/// and that the C code accesses it in a way compatible with the accesses Rust makes through
-/// `TYPE` (for example a C `unsigned long` changed with `this_cpu` operations is a
-/// `LocalInt<usize>`).
+/// `unsafe` keyword is the caller's promise, justified in a safety comment above the
+/// invocation, that:
+///
+/// - the C symbol is a per-CPU variable whose C type has the layout of `TYPE`;
+/// - the C code accesses it in a way compatible with the accesses Rust makes through `TYPE`
+///   (for example a C `unsigned long` changed with `this_cpu` operations is a
+///   `LocalInt<usize>`);
+/// - `TYPE`'s [`Send`] and [`Sync`] match how C uses the variable: a plain `i32` is `Sync`, so
+///   [`PerCpu::get`] hands out `&i32`, which is wrong if C changes the value meanwhile (from an
+///   interrupt handler, say); such a variable needs a `LocalInt` or an atomic type.
 ///
 /// # Examples
 ///
@@ -315,8 +328,10 @@ pub use define_per_cpu;
 /// # {
 /// use kernel::percpu::{declare_extern_per_cpu, LocalInt, PerCpu, ThisCpuOps};
 ///
-/// // SAFETY: x86 defines `cpu_number` with `DEFINE_PER_CPU_CACHE_HOT(int, cpu_number)` and
-/// // only ever changes it with `this_cpu_write` during CPU bring-up.
+/// // SAFETY: x86 defines `cpu_number` with `DEFINE_PER_CPU_CACHE_HOT(int, cpu_number)`, an
+/// // `int` like `LocalInt<i32>`, and sets it once per CPU in `setup_per_cpu_areas()`
+/// // (`per_cpu(cpu_number, cpu) = cpu`), before any other code uses it; afterwards it is only
+/// // read, so the `this_cpu` read below and C's reads agree.
 /// declare_extern_per_cpu!(unsafe static cpu_number: LocalInt<i32>);
 ///
 /// let guard = kernel::percpu::CpuGuard::new();
@@ -345,8 +360,8 @@ macro_rules! declare_extern_per_cpu {
             }
 
             // SAFETY: The invoker promised, by writing `unsafe`, that the C symbol is a
-            // per-CPU variable with the layout of `$t`; the operations that
-            // `__this_cpu_sym_ops!` adds act on it.
+            // per-CPU variable with the layout of `$t`, used by C compatibly with `$t`; the
+            // operations that `__percpu_sym_ops!` adds act on it.
             unsafe impl $crate::percpu::StaticPerCpuSymbol for $name {
                 type Item = $t;
 
@@ -356,9 +371,69 @@ macro_rules! declare_extern_per_cpu {
                     (&raw const SLOT).cast_mut().cast()
                 }
 
-                $crate::__this_cpu_sym_ops!(SLOT);
+                $crate::__percpu_sym_ops!(SLOT);
             }
         };
     };
 }
 pub use declare_extern_per_cpu;
+
+/// On x86-64, static variables name their symbol in the instruction, as C does
+/// (`%gs:var(%rip)`), instead of loading their address into a register first. `sub` goes
+/// through `add`; `xchg` and `try_cmpxchg` use the address (see [`StaticPerCpuSymbol`]).
+#[cfg(all(CONFIG_X86_64, not(testlib)))]
+impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
+    for StaticPerCpu<LocalInt<T>, S>
+{
+    #[inline(always)]
+    fn read(&self) -> T {
+        S::this_cpu_read()
+    }
+
+    #[inline(always)]
+    fn write(&self, val: T) {
+        S::this_cpu_write(val)
+    }
+
+    #[inline(always)]
+    fn add(&self, val: T) {
+        S::this_cpu_add(val)
+    }
+
+    #[inline(always)]
+    fn inc(&self) {
+        S::this_cpu_inc()
+    }
+
+    #[inline(always)]
+    fn dec(&self) {
+        S::this_cpu_dec()
+    }
+
+    #[inline(always)]
+    fn and(&self, val: T) {
+        S::this_cpu_and(val)
+    }
+
+    #[inline(always)]
+    fn or(&self, val: T) {
+        S::this_cpu_or(val)
+    }
+
+    #[inline(always)]
+    fn add_return(&self, val: T) -> T {
+        S::this_cpu_add_return(val)
+    }
+
+    #[inline(always)]
+    fn cmpxchg(&self, old: T, new: T) -> T {
+        S::this_cpu_cmpxchg(old, new)
+    }
+}
+
+/// Elsewhere every operation uses the variable's address.
+#[cfg(not(all(CONFIG_X86_64, not(testlib))))]
+impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
+    for StaticPerCpu<LocalInt<T>, S>
+{
+}
