@@ -26,6 +26,8 @@ rm -rf "$dest"
 mkdir -p "$dest"
 cd "$ROOT$SRC"
 git config branch.series.description "$(cat "$TOP/series/cover-letter")"
+# The cover letter is from the committer.
+export GIT_COMMITTER_NAME=$SERIES_NAME GIT_COMMITTER_EMAIL=$SERIES_EMAIL
 git format-patch -q --cover-letter --cover-from-description=subject \
 	${SERIES_VERSION:+-v"$SERIES_VERSION"} --base="v$KVER-base" -o "$dest" \
 	"v$KVER-base..series" >/dev/null || die "git format-patch failed"

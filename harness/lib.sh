@@ -79,7 +79,7 @@ with_progress() {
 build_progress() {
 	find "$1" -name '*.o' -newermt "@$2" -printf '%T@ %P\n' 2>/dev/null |
 		awk -v all="$(cat "$1/.objects" 2>/dev/null)" '$1 > t { t = $1; last = $2 }
-		END { printf "%d objects built", NR; if (all) printf " (a full build has %d)", all
+		END { printf "objects built: %d", NR; if (all) printf " (a full build has %d)", all
 			if (last) printf ", latest %s", last }'
 }
 
