@@ -67,9 +67,17 @@ if want checkpatch; then
 	grep -v '^inout->' "$ROOT"/usr/lib/python3/dist-packages/codespell_lib/data/dictionary.txt \
 		>"$ROOT/src/codespell-dictionary.txt"
 	st=0
+	# checkpatch asks "does MAINTAINERS need updating?" of every patch that adds a file; the
+	# series has one MAINTAINERS entry, added with the first file, so instead every file the
+	# series adds must belong to that entry (get_maintainer.pl on the series' tree).
 	IN_DIR=$SRC in_root "scripts/checkpatch.pl --strict --codespell \
-		--codespellfile=/src/codespell-dictionary.txt -q $patches" \
+		--codespellfile=/src/codespell-dictionary.txt --ignore FILE_PATH_CHANGES -q $patches" \
 		>"$TOP/out/checkpatch.log" 2>&1 || st=$?
+	for f in $(git -C "$ROOT$SRC" diff --name-only --diff-filter=A "v$KVER-base" series); do
+		IN_DIR=$SRC in_root "scripts/get_maintainer.pl --nogit --nogit-fallback --roles -f $f" \
+			2>/dev/null | grep -qF 'PER-CPU VARIABLES [RUST]' ||
+			echo "WARNING: $f is not in the series' MAINTAINERS entry" >>"$TOP/out/checkpatch.log"
+	done
 	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log" || st=1
 	[ $st = 0 ] || cat "$TOP/out/checkpatch.log" >&2
 	result checkpatch $st
@@ -100,8 +108,10 @@ if want htmldocs; then
 fi
 
 if want columns; then
+	# In a *.diff the first column is the diff's own (' ', '+' or '-'); the line is the rest.
 	long=$(cd "$TOP" && git ls-files 'rust/*' 'samples/*' 'Documentation/*' 'series/*' |
-		xargs awk 'length($0) > 100 { printf "%s:%d\n", FILENAME, FNR }' || true)
+		xargs awk '{ n = length($0) - (FILENAME ~ /\.diff$/) }
+			n > 100 { printf "%s:%d\n", FILENAME, FNR }' || true)
 	[ -z "$long" ] || echo "lines over 100 columns: $long" >&2
 	result columns "$([ -z "$long" ] && echo 0 || echo 1)"
 fi

@@ -62,8 +62,7 @@ unsafe impl CpuPinned for LocalInterruptDisabled {}
 /// A per-CPU variable, static or dynamic: one `Self::Item` for every possible CPU.
 ///
 /// Implemented by the static and the dynamic per-CPU variables of this module; generic code
-/// takes `&impl PerCpu`.
-/// The provided methods are the safe ways to reach the values; see the
+/// takes `&impl PerCpu`. The provided methods are the safe ways to reach the values; see the
 /// [module documentation](super) for why each has the bounds it has. The trait is sealed.
 ///
 /// # Safety
@@ -98,8 +97,9 @@ pub unsafe trait PerCpu: sealed::Variable {
         hardened_check_pinned();
         // SAFETY: By the safety requirements of `PerCpu`, the current CPU's slot holds an
         // initialised `Item` for the lifetime of `&'a self`. `_pinned` keeps the task on this
-        // CPU for `'a` (safety requirements of `CpuPinned`), so the address stays the one of this CPU's slot. Only shared references
-        // to the slot exist outside unsafe code, and `Item: Sync` allows them to coexist.
+        // CPU for `'a` (safety requirements of `CpuPinned`), so the address stays the one of
+        // this CPU's slot. Only shared references to the slot exist outside unsafe code, and
+        // `Item: Sync` allows them to coexist.
         unsafe { &*self.ptr().this_cpu_ptr() }
     }
 
@@ -144,8 +144,8 @@ pub unsafe trait PerCpu: sealed::Variable {
     /// For all of `'a`, no other reference to the current CPU's slot may exist or be made: not
     /// by this task, not by an interrupt or NMI handler on this CPU (if the variable is used in
     /// one, `_pinned` must be a [`LocalInterruptDisabled`] and the variable unused in NMIs), and
-    /// not by another CPU (through [`PerCpu::remote`], [`PerCpu::iter`] or a `this_cpu` operation). The
-    /// caller must not sleep during `'a`.
+    /// not by another CPU (through [`PerCpu::remote`], [`PerCpu::iter`] or a `this_cpu`
+    /// operation). The caller must not sleep during `'a`.
     #[inline]
     unsafe fn get_mut<'a, G: CpuPinned>(&'a self, _pinned: &'a mut G) -> Pin<&'a mut Self::Item> {
         hardened_check_pinned();

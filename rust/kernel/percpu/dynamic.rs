@@ -23,8 +23,8 @@ use core::{
     ptr::NonNull, //
 };
 
-/// The largest per-CPU allocation the C allocator serves (`PCPU_MIN_UNIT_SIZE`).
-const MAX_SIZE: usize = 32 << 10;
+/// The largest per-CPU allocation the C allocator serves.
+const MAX_SIZE: usize = bindings::PCPU_MIN_UNIT_SIZE;
 /// The largest alignment the C allocator serves.
 const MAX_ALIGN: usize = crate::page::PAGE_SIZE;
 
@@ -103,7 +103,7 @@ impl<T: Send> DynamicPerCpu<T> {
     /// Allocates a per-CPU variable with all bytes of every CPU's value zero.
     ///
     /// Returns [`AllocError`] if the memory cannot be allocated, also when `T` is larger than
-    /// the per-CPU allocator serves (32 KiB).
+    /// the per-CPU allocator serves (`PCPU_MIN_UNIT_SIZE`, 32 KiB).
     ///
     /// `T` must be [`Zeroable`]: integers and [`LocalInt`](super::LocalInt) counters are. The
     /// kernel's [`Atomic`](crate::sync::atomic::Atomic) and [`Cell`](core::cell::Cell) are not;

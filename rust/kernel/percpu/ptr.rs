@@ -41,7 +41,7 @@ impl<T> PerCpuPtr<T> {
     ///
     /// Any value is accepted; the methods only compute addresses from it.
     #[inline]
-    pub(crate) const fn from_raw(ptr: *mut T) -> Self {
+    pub const fn from_raw(ptr: *mut T) -> Self {
         Self {
             ptr,
             _p: PhantomData,
@@ -50,7 +50,7 @@ impl<T> PerCpuPtr<T> {
 
     /// Returns the C `T __percpu *`.
     #[inline]
-    pub(crate) const fn as_raw(self) -> *mut T {
+    pub const fn as_raw(self) -> *mut T {
         self.ptr
     }
 
@@ -65,7 +65,7 @@ impl<T> PerCpuPtr<T> {
     /// address of a static per-CPU variable lies in a section that is freed after boot, or, in
     /// a module, never loaded).
     #[inline]
-    pub(crate) fn this_cpu_ptr(self) -> *mut T {
+    pub fn this_cpu_ptr(self) -> *mut T {
         #[cfg(CONFIG_DEBUG_PREEMPT)]
         // SAFETY: The string is a NUL-terminated C string with static lifetime.
         unsafe {
@@ -109,7 +109,7 @@ impl<T> PerCpuPtr<T> {
     /// Returns [`EINVAL`] if `cpu` is not a possible CPU: such a CPU has no per-CPU area, and
     /// the C `per_cpu_ptr` would compute garbage for it.
     #[inline]
-    pub(crate) fn per_cpu_ptr(self, cpu: CpuId) -> Result<*mut T> {
+    pub fn per_cpu_ptr(self, cpu: CpuId) -> Result<*mut T> {
         if !cpumask::possible_cpus().test(cpu) {
             return Err(EINVAL);
         }

@@ -45,6 +45,7 @@
 //! Slots exist for every *possible* CPU, online or not, and keep their values while a CPU is
 //! offline. Iterating over the possible CPUs therefore sees every value ever written.
 //!
+//! [`LocalInterruptDisabled`]: crate::interrupt::LocalInterruptDisabled
 //! [`SpinLock`]: crate::sync::SpinLock
 //! [`Mutex`]: crate::sync::Mutex
 //!
