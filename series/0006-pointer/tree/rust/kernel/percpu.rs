@@ -54,10 +54,8 @@ mod ptr;
 
 pub use crate::preempt::CpuGuard;
 
-pub use self::{
-    access::{
-        CpuPinned,
-        PerCpu,
-        PerCpuIter, //
-    },
+pub use self::access::{
+    CpuPinned,
+    PerCpu,
+    PerCpuIter, //
 };
