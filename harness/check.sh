@@ -74,8 +74,9 @@ if want checkpatch; then
 		--codespellfile=/src/codespell-dictionary.txt --ignore FILE_PATH_CHANGES -q $patches" \
 		>"$TOP/out/checkpatch.log" 2>&1 || st=$?
 	for f in $(git -C "$ROOT$SRC" diff --name-only --diff-filter=A "v$KVER-base" series); do
+		# Not `grep -q`: exiting early would kill get_maintainer.pl with SIGPIPE (pipefail).
 		IN_DIR=$SRC in_root "scripts/get_maintainer.pl --nogit --nogit-fallback --roles -f $f" \
-			2>/dev/null | grep -qF 'PER-CPU VARIABLES [RUST]' ||
+			2>/dev/null | grep -F 'PER-CPU VARIABLES [RUST]' >/dev/null ||
 			echo "WARNING: $f is not in the series' MAINTAINERS entry" >>"$TOP/out/checkpatch.log"
 	done
 	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log" || st=1
