@@ -3,7 +3,8 @@
 # Static checks: rustfmtcheck, a CLIPPY=1 build, rustdoc, checkpatch --strict --codespell on
 # the exported series, git am of it on the pristine base, the docs page through the kernel's
 # htmldocs, and the 100-column limit. Warnings count only in our files. Prints "N passed, N
-# failed" over the checks and exits non-zero if one failed. CHECKS="am columns" runs only those.
+# failed" over the checks and exits non-zero if one failed. CHECKS="am columns" (or am,columns)
+# runs only those.
 
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -11,6 +12,7 @@ bash "$TOP/harness/series.sh"
 bash "$TOP/harness/build.sh" >/dev/null
 
 CHECKS=${CHECKS:-rustfmtcheck clippy rustdoc checkpatch am htmldocs columns}
+CHECKS=${CHECKS//,/ }
 name=$BUILD_NAME
 out=$OUT-$name
 MAKE="$KMAKE O=$out -j$(nproc)"

@@ -8,8 +8,24 @@ CACHE=${RUST_PERCPU_CACHE:-/var/cache/rust-percpu}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 KVER=7.3
 
+# The toolchain. Default: rustc 1.85 (the kernel's minimum) and clang 19 (LLVM 19).
+# TOOLCHAIN=latest: Debian's rustc-web 1.96 (the newest rustc in trixie) and clang 22 (LLVM 22,
+# as rustc-web), in a root of its own (rustc-web conflicts with rustc). Inside the root clang
+# 22's tools come first in PATH; bindgen (0.71.1, the only one in trixie) keeps libclang 19
+# (before 0.72.1 it drops the fields of a struct declared before its definition with libclang
+# 22) and ignores the warning options that clang 19 does not know.
+ROOT_ENV=PATH=/usr/sbin:/usr/bin:/sbin:/bin
+case ${TOOLCHAIN:=default} in
+default) TOOLCHAIN_PKGS="rustc rust-src rustfmt rust-clippy clang lld llvm libclang-dev" ;;
+latest)
+	TOOLCHAIN_PKGS="rustc-web rust-web-src rustfmt-web rust-web-clippy clang-22 lld-22 llvm-22"
+	ROOT_ENV="PATH=/usr/lib/llvm-22/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LIBCLANG_PATH=/usr/lib/llvm-19/lib BINDGEN_EXTRA_CLANG_ARGS=-Wno-unknown-warning-option"
+	;;
+*) printf 'error: TOOLCHAIN=%s is not known (default, latest)\n' "$TOOLCHAIN" >&2; exit 1 ;;
+esac
 # Packages of the build root. Changing this list (or provision.sh) makes a new root.
-ROOT_PKGS="rustc rust-src rustfmt rust-clippy clang lld llvm libclang-dev bindgen make flex
+ROOT_PKGS="$TOOLCHAIN_PKGS bindgen make flex
 bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git perl libdw-dev
 ca-certificates python3-docutils codespell"
 BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
@@ -33,10 +49,12 @@ arm64) KIMAGE=arch/arm64/boot/Image IMAGE_TARGET=Image ;;
 *) printf 'error: ARCH=%s is not supported (x86_64, arm64)\n' "$ARCH" >&2; exit 1 ;;
 esac
 BUILD_NAME=${BUILD_NAME:-$ARCH}
+# Logs and tables in out/ name the toolchain too.
+[ "$TOOLCHAIN" = default ] || [[ $BUILD_NAME == *-$TOOLCHAIN ]] || BUILD_NAME+=-$TOOLCHAIN
 KMAKE="make -s LLVM=1 ARCH=$ARCH"
 
 # Our files, in compiler messages.
-OURS='rust/kernel/percpu|rust/kernel/cpumask.rs|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
+OURS='rust/kernel/(percpu|preempt\.rs|smp\.rs|cpumask\.rs)|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
 
 # Prints the warnings and errors of the build log $1 whose location (the "-->" line that
 # follows) is one of our files.
@@ -125,7 +143,8 @@ mount_root() {
 # Run a command inside the build root, in the kernel tree unless told otherwise.
 in_root() {
 	mount_root
-	chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	# shellcheck disable=SC2086 # ROOT_ENV is several words on purpose
+	chroot "$ROOT" /usr/bin/env -i HOME=/root $ROOT_ENV \
 		LANG=C.UTF-8 TERM=dumb /bin/bash -c "cd ${IN_DIR:-$SRC} 2>/dev/null || cd /; $1"
 }
 

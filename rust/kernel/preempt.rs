@@ -54,6 +54,10 @@ pub struct CpuGuard(NotThreadSafe);
 
 impl CpuGuard {
     /// Disables preemption and returns a guard that enables it again when dropped.
+    #[allow(
+        clippy::new_without_default,
+        reason = "disabling preemption is not a default value; `Default` would hide it"
+    )]
     #[inline]
     pub fn new() -> Self {
         // SAFETY: Disabling preemption has no precondition; `drop` gives the level back.
