@@ -22,9 +22,10 @@ ko=$ROOT$out/samples/rust/rust_percpu.ko
 mkdir -p "$TOP/out"
 log_file=$TOP/out/$name-$mode.log
 
-# The initramfs: busybox and the sample module.
+# The initramfs: busybox and the sample module; in test mode the Binder test programs too.
 ird=/src/initramfs-$name
 initramfs_tree "$ird"
+[ "$mode" != test ] || binder_programs "$ird"
 if grep -q '^CONFIG_SAMPLE_RUST_PERCPU=y' "$ROOT$out/.config"; then
 	ko=/nonexistent  # built in: it ran at boot
 else
@@ -38,6 +39,16 @@ mount -t sysfs sys /sys
 # a plain echo can land in the middle of one of them.
 busybox mknod /dev/kmsg c 1 11 2>/dev/null
 say() { echo "$*" >/dev/kmsg || echo "$*"; }
+# Runs a test program with a time limit; each line it prints becomes "harness: NAME: line".
+run_test() { # name, seconds, command...
+	name=$1 secs=$2
+	shift 2
+	say "harness: $name: start"
+	busybox timeout "$secs" "$@" >/tmp/$name.out 2>&1
+	st=$?
+	while IFS= read -r line; do say "harness: $name: $line"; done </tmp/$name.out
+	say "harness: $name: exit status $st"
+}
 say "harness: userspace up"
 if [ ! -f /rust_percpu.ko ]; then
 	say "harness: no sample module (built in?)"
@@ -46,6 +57,12 @@ elif insmod /rust_percpu.ko; then
 	if rmmod rust_percpu; then say "harness: rmmod ok"; else say "harness: rmmod failed"; fi
 else
 	say "harness: insmod failed"
+fi
+# Binder: the statistics end to end (its own alarm ends it after 120 s), then the tree's
+# binderfs selftest.
+if [ -x /bin/binder_stats ]; then
+	run_test binder_stats 150 /bin/binder_stats test
+	run_test binderfs_test 300 /bin/binderfs_test
 fi
 say "harness: done"
 reboot -f
@@ -102,6 +119,36 @@ if [ "$mode" = test ]; then
 else
 	# Show what the sample printed.
 	grep -E 'rust_percpu|harness:' "$log_file" | sed 's/^\[ *[0-9.]*\] //'
+fi
+
+# The Binder tests (test mode). binder_stats prints "ok N - ..." or "not ok N - ..." per check
+# and last "binder_stats: N passed, N failed"; the binderfs selftest (kselftest harness) prints
+# "ok N name", "ok N name # SKIP why" or "not ok N name" per test and a "# Totals:" line. A SKIP
+# counts as neither (it is shown); a program that did not get to its last line, or that exited
+# non-zero without a failed check, counts as one failure more.
+binder_result() { # program, its last line (an extended regex)
+	local lines p f s t0 t1 st dur=
+	lines=$(sed -n "s/.*harness: $1: //p" "$log_file")
+	p=$(grep -cE '^ok [0-9]+' <<<"$lines" || true)
+	s=$(grep -E '^ok [0-9]+.*# SKIP' <<<"$lines" || true)
+	[ -z "$s" ] || { p=$((p - $(wc -l <<<"$s"))); echo "$1: skipped: $s" >&2; }
+	f=$(grep -cE '^not ok [0-9]+' <<<"$lines" || true)
+	st=$(sed -n 's/^exit status //p' <<<"$lines")
+	if ! grep -qE "$2" <<<"$lines" || { [ "$st" != 0 ] && [ "$f" = 0 ]; }; then
+		echo "$1 did not finish (exit status ${st:-none})" >&2
+		f=$((f + 1))
+	fi
+	[ "$f" = 0 ] || grep -E "harness: $1: (not ok|#)" "$log_file" | sed 's/^\[ *[0-9.]*\] //' >&2
+	t0=$(sed -nE "s/^\[ *([0-9.]+)\] harness: $1: start$/\1/p" "$log_file")
+	t1=$(sed -nE "s/^\[ *([0-9.]+)\] harness: $1: exit status .*/\1/p" "$log_file")
+	[ -z "$t0" ] || [ -z "$t1" ] || dur=" ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s in the boot)"
+	log "$1: $p passed, $f failed$dur"
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+if [ "$mode" = test ]; then
+	binder_result binder_stats '^binder_stats: [0-9]+ passed, [0-9]+ failed$'
+	binder_result binderfs_test '^# Totals: '
 fi
 
 # The sample: loaded and unloaded as a module, or run at boot when built in (=y); either way

@@ -30,7 +30,10 @@ bison bc libelf-dev libssl-dev cpio kmod python3 busybox-static xz-utils git per
 ca-certificates python3-docutils codespell"
 BACKPORT_PKGS="linux-source-$KVER qemu-system-x86"
 # Tools added later; installed into an existing root without rebuilding it (not in the key).
-EXTRA_PKGS="python3-ply python3-git python3-matplotlib qemu-system-arm python3-sphinx python3-yaml"
+# libc6-dev, libgcc and their arm64 cross versions: the static Binder test programs (tests/binder/)
+# that clang builds for the initramfs.
+EXTRA_PKGS="python3-ply python3-git python3-matplotlib qemu-system-arm python3-sphinx python3-yaml
+libc6-dev libgcc-14-dev libc6-dev-arm64-cross libgcc-14-dev-arm64-cross"
 
 # Bump RECIPE when provision.sh changes what it makes.
 RECIPE=1
@@ -172,6 +175,25 @@ arm64_busybox() {
 			>>"$CACHE/apt.log" 2>&1 || die "could not fetch the arm64 busybox, see $CACHE/apt.log"
 	fi
 	echo "$bb"
+}
+
+# Builds the static Binder test programs into the initramfs tree $1 (a path inside the root), in
+# its bin/: binder_stats (tests/binder/binder_stats.c) and binderfs_test (the tree's binderfs
+# selftest), with the root's clang for $ARCH (arm64: Debian's arm64 cross libc and libgcc) and
+# the tree's Binder UAPI headers. Also makes the /tmp that the selftest needs.
+binder_programs() {
+	local target=x86_64-linux-gnu work=$1.binder
+	[ "$ARCH" != arm64 ] || target=aarch64-linux-gnu
+	rm -rf "$ROOT$work"
+	mkdir -p "$ROOT$work/include/linux/android" "$ROOT$1/tmp"
+	cp "$ROOT$SRC/include/uapi/linux/android/binder.h" \
+		"$ROOT$SRC/include/uapi/linux/android/binderfs.h" "$ROOT$work/include/linux/android/"
+	cp "$TOP/tests/binder/binder_stats.c" "$ROOT$work/"
+	local cc="clang --target=$target -fuse-ld=lld -static -O2 -isystem $work/include"
+	in_root "$cc -Wall -Wextra -o $1/bin/binder_stats $work/binder_stats.c && \
+		$cc -pthread -I tools/testing/selftests -o $1/bin/binderfs_test \
+		tools/testing/selftests/filesystems/binderfs/binderfs_test.c" >"$ROOT$work/build.log" 2>&1 ||
+		{ cat "$ROOT$work/build.log" >&2; die "could not build the Binder test programs"; }
 }
 
 # Packs the initramfs tree $1 (inside the root) into $1.cpio.
