@@ -97,9 +97,14 @@ def main():
     c_obj, r_obj, objdump = sys.argv[1:4]
     cf, rf = functions(c_obj, objdump), functions(r_obj, objdump)
     rows, same = [], 0
-    for kind in ["static", "dyn"]:
+    # The whole variables, every width; then fields and elements (sfield: a field of a static
+    # struct, sarr: an element of a static array, dfield and darr: the same, dynamic), u32 and
+    # u64, with the index checked on both sides.
+    cases = [(kind, WIDTHS) for kind in ["static", "dyn"]]
+    cases += [(kind, ["u32", "u64"]) for kind in ["sfield", "sarr", "dfield", "darr"]]
+    for kind, widths in cases:
         for op in OPS:
-            for w in WIDTHS:
+            for w in widths:
                 c = cf.get(f"cg_c_{kind}_{op}_{w}")
                 r = rf.get(f"cg_rust_{kind}_{op}_{w}")
                 if c is None or r is None:

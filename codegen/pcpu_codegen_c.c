@@ -45,5 +45,44 @@ GEN(u16)
 GEN(u32)
 GEN(u64)
 
+/*
+ * Fields and elements: a field of a static struct (sfield), an element of a static array with an
+ * index known at run time only (sarr), a field of a dynamic struct (dfield) and an element of a
+ * dynamic array (darr). The index is checked as the Rust side must (at(i) returns None out of
+ * range), the way C code checks an index it gets from elsewhere (Binder's
+ * "if (_IOC_NR(cmd) < ARRAY_SIZE(binder_stats.bc))").
+ */
+/* P0: the parameters before the operands, or void; P: the same followed by a comma, or nothing. */
+#define GENF_OPS(t, kind, P0, P, A, S)						\
+t cg_c_##kind##_read_##t(P0) { return S ? this_cpu_read(A) : 0; }			\
+void cg_c_##kind##_write_##t(P t v) { if (S) this_cpu_write(A, v); }			\
+void cg_c_##kind##_add_##t(P t v) { if (S) this_cpu_add(A, v); }			\
+void cg_c_##kind##_sub_##t(P t v) { if (S) this_cpu_sub(A, v); }			\
+void cg_c_##kind##_inc_##t(P0) { if (S) this_cpu_inc(A); }				\
+void cg_c_##kind##_dec_##t(P0) { if (S) this_cpu_dec(A); }				\
+void cg_c_##kind##_and_##t(P t v) { if (S) this_cpu_and(A, v); }			\
+void cg_c_##kind##_or_##t(P t v) { if (S) this_cpu_or(A, v); }			\
+t cg_c_##kind##_add_return_##t(P t v) { return S ? this_cpu_add_return(A, v) : 0; }	\
+t cg_c_##kind##_xchg_##t(P t v) { return S ? this_cpu_xchg(A, v) : 0; }		\
+t cg_c_##kind##_cmpxchg_##t(P t o, t n) { return S ? this_cpu_cmpxchg(A, o, n) : 0; }	\
+bool cg_c_##kind##_try_cmpxchg_##t(P t *o, t n)					\
+{ return S ? this_cpu_try_cmpxchg(A, o, n) : false; }
+
+#define C_ ,
+#define GENF(t)									\
+struct cg_fs_##t { t pad; t f; t arr[8]; };						\
+DEFINE_PER_CPU(struct cg_fs_##t, cg_sf_##t);						\
+DEFINE_PER_CPU(t[8], cg_sa_##t);							\
+struct cg_fh_##t { struct cg_fs_##t __percpu *p; };					\
+struct cg_ah_##t { t __percpu *p; };							\
+GENF_OPS(t, sfield, void, , cg_sf_##t.f, 1)						\
+GENF_OPS(t, sarr, size_t i, size_t i C_, cg_sa_##t[i], i < 8)				\
+GENF_OPS(t, dfield, struct cg_fh_##t *h, struct cg_fh_##t *h C_, h->p->f, 1)		\
+GENF_OPS(t, darr, struct cg_ah_##t *h C_ size_t i, struct cg_ah_##t *h C_ size_t i C_,	\
+	 h->p[i], i < 8)
+
+GENF(u32)
+GENF(u64)
+
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("this_cpu operations in C, for comparing generated code");

@@ -3,7 +3,7 @@
 //! The Rust side of `make codegen`: the same operations as `pcpu_codegen_c.c`.
 
 use kernel::{
-    percpu::{define_per_cpu, DynamicPerCpu, LocalInt, ThisCpuOps},
+    percpu::{define_per_cpu, percpu_field, DynamicPerCpu, LocalInt, ThisCpuOps},
     prelude::*,
 };
 
@@ -112,3 +112,107 @@ gen!(u8);
 gen!(u16);
 gen!(u32);
 gen!(u64);
+
+/// The operations on a field or an element, `$kind` being `sfield`, `sarr`, `dfield` or `darr`:
+/// `$get` is the expression for the counter, an `Option` for the elements, with the extra
+/// parameters `$p` (the holder, the index) that it uses.
+macro_rules! genf_ops {
+    ($t:ident, $kind:ident, ($($p:ident: $pt:ty),*), $get:expr) => {
+        kernel::macros::paste! {
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _read_ $t>]($($p: $pt),*) -> $t {
+                $get.map_or(0, |c| c.read())
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _write_ $t>]($($p: $pt,)* v: $t) {
+                if let Some(c) = $get { c.write(v) }
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _add_ $t>]($($p: $pt,)* v: $t) {
+                if let Some(c) = $get { c.add(v) }
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _sub_ $t>]($($p: $pt,)* v: $t) {
+                if let Some(c) = $get { c.sub(v) }
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _inc_ $t>]($($p: $pt),*) {
+                if let Some(c) = $get { c.inc() }
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _dec_ $t>]($($p: $pt),*) {
+                if let Some(c) = $get { c.dec() }
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _and_ $t>]($($p: $pt,)* v: $t) {
+                if let Some(c) = $get { c.and(v) }
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _or_ $t>]($($p: $pt,)* v: $t) {
+                if let Some(c) = $get { c.or(v) }
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _add_return_ $t>]($($p: $pt,)* v: $t) -> $t {
+                $get.map_or(0, |c| c.add_return(v))
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _xchg_ $t>]($($p: $pt,)* v: $t) -> $t {
+                $get.map_or(0, |c| c.xchg(v))
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _cmpxchg_ $t>]($($p: $pt,)* o: $t, n: $t) -> $t {
+                $get.map_or(0, |c| c.cmpxchg(o, n))
+            }
+            #[no_mangle]
+            pub extern "C" fn [<cg_rust_ $kind _try_cmpxchg_ $t>](
+                $($p: $pt,)*
+                o: &mut $t,
+                n: $t,
+            ) -> bool {
+                $get.is_some_and(|c| c.try_cmpxchg(o, n))
+            }
+        }
+    };
+}
+
+/// Fields and elements, as in the C module: `repr(C)` for the same offsets.
+macro_rules! genf {
+    ($t:ident) => {
+        kernel::macros::paste! {
+            /// A struct of counters.
+            #[repr(C)]
+            #[derive(Zeroable)]
+            pub struct [<Fs $t>] {
+                pad: LocalInt<$t>,
+                f: LocalInt<$t>,
+                arr: [LocalInt<$t>; 8],
+            }
+
+            define_per_cpu!(static [<SF_ $t:upper>]: [<Fs $t>] = [<Fs $t>] {
+                pad: LocalInt::new(0),
+                f: LocalInt::new(0),
+                arr: [const { LocalInt::new(0) }; 8],
+            });
+            define_per_cpu!(static [<SA_ $t:upper>]: [LocalInt<$t>; 8] =
+                [const { LocalInt::new(0) }; 8]);
+
+            /// A driver's structure holding a dynamic per-CPU struct.
+            pub struct [<Fh $t>] {
+                p: DynamicPerCpu<[<Fs $t>]>,
+            }
+
+            /// A driver's structure holding a dynamic per-CPU array.
+            pub struct [<Ah $t>] {
+                p: DynamicPerCpu<[LocalInt<$t>; 8]>,
+            }
+
+            genf_ops!($t, sfield, (), Some(percpu_field!([<SF_ $t:upper>], [<Fs $t>], f)));
+            genf_ops!($t, sarr, (i: usize), [<SA_ $t:upper>].at(i));
+            genf_ops!($t, dfield, (h: &[<Fh $t>]), Some(percpu_field!(h.p, [<Fs $t>], f)));
+            genf_ops!($t, darr, (h: &[<Ah $t>], i: usize), h.p.at(i));
+        }
+    };
+}
+
+genf!(u32);
+genf!(u64);

@@ -44,6 +44,10 @@
 //!   [`ThisCpuOps`], which need no guard: each is one instruction that interrupts cannot split
 //!   (or the C fallback that masks interrupts), like the C `this_cpu_add` family. Summing
 //!   reads every CPU's slot with a relaxed atomic load, the kernel's `READ_ONCE`.
+//! - Counters in a struct or an array (`this_cpu_inc(stats->rx)`, `this_cpu_add(counts[i], n)`
+//!   in C) are [`LocalInt`] fields and elements: [`percpu_field!`] takes one field of every
+//!   CPU's value as a per-CPU variable of its own, `at(i)` one element of an array (or
+//!   [`None`] for an index out of range), each with the same `this_cpu` operations and sums.
 //!
 //! # CPU hotplug
 //!
@@ -89,6 +93,7 @@
 
 mod access;
 mod dynamic;
+mod field;
 mod ops;
 mod ptr;
 #[cfg(CONFIG_RUST_PERCPU_KUNIT_TEST)]
@@ -104,6 +109,12 @@ pub use self::{
         PerCpuIter, //
     },
     dynamic::DynamicPerCpu,
+    field::{
+        percpu_field,
+        PerCpuBase,
+        PerCpuElem,
+        PerCpuField, //
+    },
     ops::{
         LocalInt,
         PerCpuInteger,
@@ -117,3 +128,6 @@ pub use self::{
         StaticPerCpuSymbol, //
     },
 };
+
+#[doc(hidden)]
+pub use self::ops::op;

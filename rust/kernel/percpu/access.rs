@@ -141,11 +141,12 @@ pub unsafe trait PerCpu: sealed::Variable {
     ///
     /// # Safety
     ///
-    /// For all of `'a`, no other reference to the current CPU's slot may exist or be made: not
-    /// by this task, not by an interrupt or NMI handler on this CPU (if the variable is used in
-    /// one, `_pinned` must be a [`LocalInterruptDisabled`] and the variable unused in NMIs), and
-    /// not by another CPU (through [`PerCpu::remote`], [`PerCpu::iter`] or a `this_cpu`
-    /// operation). The caller must not sleep during `'a`.
+    /// For all of `'a`, no other reference to the current CPU's slot, to a part of it or to a
+    /// value it is part of (the variable's whole value, when `self` is a field or an element
+    /// of it) may exist or be made: not by this task, not by an interrupt or NMI handler on
+    /// this CPU (if the variable is used in one, `_pinned` must be a [`LocalInterruptDisabled`]
+    /// and the variable unused in NMIs), and not by another CPU (through [`PerCpu::remote`],
+    /// [`PerCpu::iter`] or a `this_cpu` operation). The caller must not sleep during `'a`.
     #[inline]
     unsafe fn get_mut<'a, G: CpuPinned>(&'a self, _pinned: &'a mut G) -> Pin<&'a mut Self::Item> {
         hardened_check_pinned();

@@ -177,6 +177,49 @@ pub trait PerCpuInteger: Copy + Send + private::Sealed {
     /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool;
+    /// The operation `OP` (an [`op`] code other than `XCHG`) on the `Self` at the per-CPU
+    /// address `base + OFF`, plus `index * size_of::<Self>()` if `INDEXED`, with the operands
+    /// `a` and `b` (`cmpxchg` takes the old value in `a`, the new one in `b`; operations with
+    /// fewer operands ignore the rest). Returns the result, or zero for operations without one.
+    ///
+    /// On x86-64 the offset and the index become part of the instruction's memory operand
+    /// (`incl %gs:16(%rax,%rcx,4)`), as in C, instead of an address computed beforehand.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpuInteger::this_cpu_read`], for that address.
+    #[doc(hidden)]
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    unsafe fn this_cpu_op<const OP: u8, const OFF: usize, const INDEXED: bool>(
+        base: *mut u8,
+        index: usize,
+        a: Self,
+        b: Self,
+    ) -> Self;
+}
+
+/// The codes of the `this_cpu` operations, for [`ThisCpuOps::this_cpu_op`] and the x86-64
+/// instruction table.
+#[doc(hidden)]
+pub mod op {
+    /// `this_cpu_read`.
+    pub const READ: u8 = 0;
+    /// `this_cpu_write`.
+    pub const WRITE: u8 = 1;
+    /// `this_cpu_add`.
+    pub const ADD: u8 = 2;
+    /// `this_cpu_inc`.
+    pub const INC: u8 = 3;
+    /// `this_cpu_dec`.
+    pub const DEC: u8 = 4;
+    /// `this_cpu_and`.
+    pub const AND: u8 = 5;
+    /// `this_cpu_or`.
+    pub const OR: u8 = 6;
+    /// `this_cpu_add_return`.
+    pub const ADD_RETURN: u8 = 7;
+    /// `this_cpu_cmpxchg`.
+    pub const CMPXCHG: u8 = 8;
 }
 
 /// The segment prefix of a per-CPU access on x86-64: `gs` on SMP, none on uniprocessor kernels
@@ -304,6 +347,74 @@ macro_rules! __percpu_asm {
     };
 }
 
+/// Expands to the `this_cpu` operation whose [`op`] code is the constant `$op`, through
+/// [`__percpu_asm!`] with its width, memory operand and `asm!` operands; `$a` and `$b` are the
+/// operands (of type `$u`, ignored where the operation has fewer). Evaluates to the result as
+/// `$u`, or zero. The `match` on a constant leaves only the chosen instruction. To be used inside
+/// an `unsafe` block, with the guarantees [`__percpu_asm!`] requires.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(all(CONFIG_X86_64, not(testlib)))]
+macro_rules! __percpu_op {
+    ($op:expr, $w:tt, $addr:literal, [$($aop:tt)*], $u:ty, $a:expr, $b:expr) => {
+        match $op {
+            $crate::percpu::op::READ => $crate::__percpu_asm!(read, $w, $addr, [$($aop)*], $u),
+            $crate::percpu::op::WRITE => {
+                $crate::__percpu_asm!(write, $w, $addr, [$($aop)*], $u, $a);
+                0
+            }
+            $crate::percpu::op::ADD => {
+                $crate::__percpu_asm!(add, $w, $addr, [$($aop)*], $u, $a);
+                0
+            }
+            $crate::percpu::op::INC => {
+                $crate::__percpu_asm!(inc, $w, $addr, [$($aop)*], $u);
+                0
+            }
+            $crate::percpu::op::DEC => {
+                $crate::__percpu_asm!(dec, $w, $addr, [$($aop)*], $u);
+                0
+            }
+            $crate::percpu::op::AND => {
+                $crate::__percpu_asm!(and, $w, $addr, [$($aop)*], $u, $a);
+                0
+            }
+            $crate::percpu::op::OR => {
+                $crate::__percpu_asm!(or, $w, $addr, [$($aop)*], $u, $a);
+                0
+            }
+            $crate::percpu::op::ADD_RETURN => {
+                $crate::__percpu_asm!(add_return, $w, $addr, [$($aop)*], $u, $a)
+            }
+            $crate::percpu::op::CMPXCHG => {
+                $crate::__percpu_asm!(cmpxchg, $w, $addr, [$($aop)*], $u, $a, $b)
+            }
+            _ => $crate::build_error!("not a `this_cpu` operation code"),
+        }
+    };
+}
+
+/// Expands to the operation `$op` of [`PerCpuInteger::this_cpu_op`] (the `OP`, `OFF` and
+/// `INDEXED` of that method) at the per-CPU address `$base + $off`, plus `$index` times the width
+/// if `$indexed`. Arguments otherwise as for [`__percpu_op!`]. To be used inside an `unsafe`
+/// block, with the guarantees [`__percpu_asm!`] requires for that address.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(all(CONFIG_X86_64, not(testlib)))]
+macro_rules! __percpu_op_at {
+    ($op:expr, $off:expr, $indexed:expr, $w:tt, $u:ty, $base:expr, $index:expr, $a:expr,
+     $b:expr) => {
+        if $indexed {
+            $crate::__percpu_op!($op, $w, "[{p} + {i}*{sc} + {o}]",
+                [p = in(reg) $base, i = in(reg) $index, sc = const ::core::mem::size_of::<$u>(),
+                 o = const $off], $u, $a, $b)
+        } else {
+            $crate::__percpu_op!($op, $w, "[{p} + {o}]", [p = in(reg) $base, o = const $off], $u,
+                $a, $b)
+        }
+    };
+}
+
 /// The arithmetic items of [`PerCpuInteger`] for an unsigned type, the same on every
 /// architecture.
 macro_rules! unsigned_arith {
@@ -352,63 +463,70 @@ macro_rules! impl_unsigned {
             unsigned_arith!();
 
             #[inline(always)]
-            unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
-                // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a valid
-                // `Self` that only `this_cpu` operations and atomic loads access, as the
+            unsafe fn this_cpu_op<const OP: u8, const OFF: usize, const INDEXED: bool>(
+                base: *mut u8,
+                index: usize,
+                a: Self,
+                b: Self,
+            ) -> Self {
+                // SAFETY: By the safety requirements, the address is the per-CPU address of a
+                // valid `Self` that only `this_cpu` operations and atomic loads access, as the
                 // macro requires.
-                unsafe { crate::__percpu_asm!(read, $w, "[{p}]", [p = in(reg) ptr], Self) }
+                unsafe { crate::__percpu_op_at!(OP, OFF, INDEXED, $w, Self, base, index, a, b) }
+            }
+
+            #[inline(always)]
+            unsafe fn this_cpu_read(ptr: *mut Self) -> Self {
+                // SAFETY: The caller's guarantees are those of `this_cpu_op` for `ptr`.
+                unsafe { Self::this_cpu_op::<{ op::READ }, 0, false>(ptr.cast(), 0, 0, 0) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_write(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__percpu_asm!(write, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { Self::this_cpu_op::<{ op::WRITE }, 0, false>(ptr.cast(), 0, val, 0) };
             }
 
             #[inline(always)]
             unsafe fn this_cpu_add(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__percpu_asm!(add, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { Self::this_cpu_op::<{ op::ADD }, 0, false>(ptr.cast(), 0, val, 0) };
             }
 
             #[inline(always)]
             unsafe fn this_cpu_inc(ptr: *mut Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__percpu_asm!(inc, $w, "[{p}]", [p = in(reg) ptr], Self) }
+                unsafe { Self::this_cpu_op::<{ op::INC }, 0, false>(ptr.cast(), 0, 0, 0) };
             }
 
             #[inline(always)]
             unsafe fn this_cpu_dec(ptr: *mut Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__percpu_asm!(dec, $w, "[{p}]", [p = in(reg) ptr], Self) }
+                unsafe { Self::this_cpu_op::<{ op::DEC }, 0, false>(ptr.cast(), 0, 0, 0) };
             }
 
             #[inline(always)]
             unsafe fn this_cpu_and(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__percpu_asm!(and, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { Self::this_cpu_op::<{ op::AND }, 0, false>(ptr.cast(), 0, val, 0) };
             }
 
             #[inline(always)]
             unsafe fn this_cpu_or(ptr: *mut Self, val: Self) {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__percpu_asm!(or, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { Self::this_cpu_op::<{ op::OR }, 0, false>(ptr.cast(), 0, val, 0) };
             }
 
             #[inline(always)]
             unsafe fn this_cpu_add_return(ptr: *mut Self, val: Self) -> Self {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe {
-                    crate::__percpu_asm!(add_return, $w, "[{p}]", [p = in(reg) ptr], Self, val)
-                }
+                unsafe { Self::this_cpu_op::<{ op::ADD_RETURN }, 0, false>(ptr.cast(), 0, val, 0) }
             }
 
             #[inline(always)]
             unsafe fn this_cpu_cmpxchg(ptr: *mut Self, old: Self, new: Self) -> Self {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe {
-                    crate::__percpu_asm!(cmpxchg, $w, "[{p}]", [p = in(reg) ptr], Self, old, new)
-                }
+                unsafe { Self::this_cpu_op::<{ op::CMPXCHG }, 0, false>(ptr.cast(), 0, old, new) }
             }
 
             // C's `this_cpu_xchg` and `this_cpu_try_cmpxchg` branch on the flags that `cmpxchg`
@@ -642,6 +760,18 @@ macro_rules! impl_via {
             }
 
             #[inline(always)]
+            #[cfg(all(CONFIG_X86_64, not(testlib)))]
+            unsafe fn this_cpu_op<const OP: u8, const OFF: usize, const INDEXED: bool>(
+                base: *mut u8,
+                index: usize,
+                a: Self,
+                b: Self,
+            ) -> Self {
+                // SAFETY: As in `this_cpu_read`.
+                unsafe { <$u>::this_cpu_op::<OP, OFF, INDEXED>(base, index, a as $u, b as $u) as $t }
+            }
+
+            #[inline(always)]
             unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool {
                 let mut expected = *old as $u;
                 let ptr = ptr.cast::<$u>();
@@ -695,30 +825,72 @@ impl_via!(usize => u32);
 /// assert!(EVENTS.sum() >= 3);
 /// ```
 pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
+    /// The operation `OP` (an [`op`] code) on the current CPU's value, with the operands `a`
+    /// and `b` as [`PerCpuInteger::this_cpu_op`] takes them; returns the result, or zero.
+    ///
+    /// The methods below are this with their code. The default acts on [`PerCpu::ptr`];
+    /// static variables and fields override it on x86-64 to give the instruction the symbol,
+    /// the field's offset and the element's index.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn this_cpu_op<const OP: u8>(&self, a: T, b: T) -> T {
+        let ptr = self.ptr().as_raw().cast::<T>();
+        // SAFETY: By the safety requirements of `PerCpu`, `ptr` names a `LocalInt<T>`, that is
+        // an `UnsafeCell<T>` with the same layout as `T`, for every possible CPU, and `LocalInt`
+        // is only accessed through `this_cpu` operations and atomic loads.
+        unsafe {
+            match OP {
+                op::READ => T::this_cpu_read(ptr),
+                op::WRITE => {
+                    T::this_cpu_write(ptr, a);
+                    T::ZERO
+                }
+                op::ADD => {
+                    T::this_cpu_add(ptr, a);
+                    T::ZERO
+                }
+                op::INC => {
+                    T::this_cpu_inc(ptr);
+                    T::ZERO
+                }
+                op::DEC => {
+                    T::this_cpu_dec(ptr);
+                    T::ZERO
+                }
+                op::AND => {
+                    T::this_cpu_and(ptr, a);
+                    T::ZERO
+                }
+                op::OR => {
+                    T::this_cpu_or(ptr, a);
+                    T::ZERO
+                }
+                op::ADD_RETURN => T::this_cpu_add_return(ptr, a),
+                op::CMPXCHG => T::this_cpu_cmpxchg(ptr, a, b),
+                _ => crate::build_error!("not a `this_cpu` operation code"),
+            }
+        }
+    }
+
     /// Reads the current CPU's value.
     #[doc(alias = "this_cpu_read")]
     #[inline(always)]
     fn read(&self) -> T {
-        // SAFETY: By the safety requirements of `PerCpu`, `self.ptr()` names a `LocalInt<T>`,
-        // that is an `UnsafeCell<T>` with the same layout as `T`, for every possible CPU, and
-        // `LocalInt` is only accessed through `this_cpu` operations and atomic loads.
-        unsafe { T::this_cpu_read(self.ptr().as_raw().cast()) }
+        self.this_cpu_op::<{ op::READ }>(T::ZERO, T::ZERO)
     }
 
     /// Sets the current CPU's value.
     #[doc(alias = "this_cpu_write")]
     #[inline(always)]
     fn write(&self, val: T) {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_write(self.ptr().as_raw().cast(), val) }
+        self.this_cpu_op::<{ op::WRITE }>(val, T::ZERO);
     }
 
     /// Adds `val` to the current CPU's value, wrapping around on overflow.
     #[doc(alias = "this_cpu_add")]
     #[inline(always)]
     fn add(&self, val: T) {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_add(self.ptr().as_raw().cast(), val) }
+        self.this_cpu_op::<{ op::ADD }>(val, T::ZERO);
     }
 
     /// Subtracts `val` from the current CPU's value, wrapping around on overflow.
@@ -733,47 +905,42 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     #[doc(alias = "this_cpu_inc")]
     #[inline(always)]
     fn inc(&self) {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_inc(self.ptr().as_raw().cast()) }
+        self.this_cpu_op::<{ op::INC }>(T::ZERO, T::ZERO);
     }
 
     /// Subtracts one from the current CPU's value, wrapping around on overflow.
     #[doc(alias = "this_cpu_dec")]
     #[inline(always)]
     fn dec(&self) {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_dec(self.ptr().as_raw().cast()) }
+        self.this_cpu_op::<{ op::DEC }>(T::ZERO, T::ZERO);
     }
 
     /// Sets the current CPU's value to its bitwise and with `val`.
     #[doc(alias = "this_cpu_and")]
     #[inline(always)]
     fn and(&self, val: T) {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_and(self.ptr().as_raw().cast(), val) }
+        self.this_cpu_op::<{ op::AND }>(val, T::ZERO);
     }
 
     /// Sets the current CPU's value to its bitwise or with `val`.
     #[doc(alias = "this_cpu_or")]
     #[inline(always)]
     fn or(&self, val: T) {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_or(self.ptr().as_raw().cast(), val) }
+        self.this_cpu_op::<{ op::OR }>(val, T::ZERO);
     }
 
     /// Adds `val` to the current CPU's value and returns the new value.
     #[doc(alias = "this_cpu_add_return")]
     #[inline(always)]
     fn add_return(&self, val: T) -> T {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_add_return(self.ptr().as_raw().cast(), val) }
+        self.this_cpu_op::<{ op::ADD_RETURN }>(val, T::ZERO)
     }
 
     /// Replaces the current CPU's value with `val` and returns the old value.
     #[doc(alias = "this_cpu_xchg")]
     #[inline(always)]
     fn xchg(&self, val: T) -> T {
-        // SAFETY: As in `read`.
+        // SAFETY: As in `this_cpu_op`.
         unsafe { T::this_cpu_xchg(self.ptr().as_raw().cast(), val) }
     }
 
@@ -783,8 +950,7 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
     #[doc(alias = "this_cpu_cmpxchg")]
     #[inline(always)]
     fn cmpxchg(&self, old: T, new: T) -> T {
-        // SAFETY: As in `read`.
-        unsafe { T::this_cpu_cmpxchg(self.ptr().as_raw().cast(), old, new) }
+        self.this_cpu_op::<{ op::CMPXCHG }>(old, new)
     }
 
     /// Replaces the current CPU's value with `new` if it is `*old`.
@@ -797,7 +963,7 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
         // Read `*old` before the variable's address and write it back only on failure, as the
         // C macro does: the same code as C's, and no store on success.
         let mut expected = *old;
-        // SAFETY: As in `read`.
+        // SAFETY: As in `this_cpu_op`.
         let ok = unsafe { T::this_cpu_try_cmpxchg(self.ptr().as_raw().cast(), &mut expected, new) };
         if !ok {
             *old = expected;

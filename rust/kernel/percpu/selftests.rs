@@ -299,7 +299,7 @@ mod tests {
     /// A failed KUnit assertion ends the test thread at once, which would leave preemption
     /// disabled; so the checks under the guard only record the lines that failed, and the
     /// assertion comes after the guard is gone.
-    fn check_ops<T, P>(var: &P) -> Result
+    fn check_ops<T, P>(var: &P) -> Result<CpuId>
     where
         T: PerCpuInteger + PartialEq + core::fmt::Debug + OpsTestInt,
         P: ThisCpuOps<T>,
@@ -381,7 +381,7 @@ mod tests {
         // The operations reached this CPU's slot: reading it remotely gives what they left
         // (the final write happened on the same CPU).
         assert_eq!(var.remote(cpu)?.read_once(), zero);
-        Ok(())
+        Ok(cpu)
     }
 
     /// What `check_ops` needs to know of an integer type.
@@ -497,6 +497,241 @@ mod tests {
         case_isize()
     }
 
+    /// A value with a field of every width, arrays, nested arrays and a nested struct, for the
+    /// tests of fields and elements. `repr(Rust)`: the compiler picks the layout.
+    #[derive(Zeroable)]
+    struct Mixed {
+        u8_: LocalInt<u8>,
+        i8_: LocalInt<i8>,
+        u16_: LocalInt<u16>,
+        i16_: LocalInt<i16>,
+        u32_: LocalInt<u32>,
+        i32_: LocalInt<i32>,
+        u64_: LocalInt<u64>,
+        i64_: LocalInt<i64>,
+        usize_: LocalInt<usize>,
+        isize_: LocalInt<isize>,
+        arr: [LocalInt<u32>; 5],
+        grid: [[LocalInt<u16>; 3]; 2],
+        inner: Inner,
+    }
+
+    #[derive(Zeroable)]
+    struct Inner {
+        x: LocalInt<u64>,
+        y: [LocalInt<u8>; 7],
+    }
+
+    define_per_cpu!(static MIXED: Mixed = Mixed {
+        u8_: LocalInt::new(0),
+        i8_: LocalInt::new(0),
+        u16_: LocalInt::new(0),
+        i16_: LocalInt::new(0),
+        u32_: LocalInt::new(0),
+        i32_: LocalInt::new(0),
+        u64_: LocalInt::new(0),
+        i64_: LocalInt::new(0),
+        usize_: LocalInt::new(0),
+        isize_: LocalInt::new(0),
+        arr: [const { LocalInt::new(0) }; 5],
+        grid: [const { [const { LocalInt::new(0) }; 3] }; 2],
+        inner: Inner {
+            x: LocalInt::new(0),
+            y: [const { LocalInt::new(0) }; 7],
+        },
+    });
+
+    /// The value field `field` holds on `cpu` in `check_fields`: distinct for the fields of one
+    /// CPU and below 128, so that it fits every width.
+    fn pattern(field: u8, cpu: CpuId) -> u8 {
+        // At most 32 fields; CPUs beyond the fourth share patterns, which only weakens the
+        // check between them.
+        (field * 4 + (cpu.as_u32() % 4) as u8) & 0x7f
+    }
+
+    /// Expands `$do!(index, handle)` for every field and a few elements of the `Mixed` variable
+    /// `$v`, returning the error of any that fails. The elements are the first and last of
+    /// each array and ones of the nested arrays and struct.
+    macro_rules! each_field {
+        ($v:expr, $do:ident) => {{
+            let arr = percpu_field!($v, Mixed, arr);
+            let grid = percpu_field!($v, Mixed, grid);
+            let y = percpu_field!($v, Mixed, inner.y);
+            $do!(0, percpu_field!($v, Mixed, u8_));
+            $do!(1, percpu_field!($v, Mixed, i8_));
+            $do!(2, percpu_field!($v, Mixed, u16_));
+            $do!(3, percpu_field!($v, Mixed, i16_));
+            $do!(4, percpu_field!($v, Mixed, u32_));
+            $do!(5, percpu_field!($v, Mixed, i32_));
+            $do!(6, percpu_field!($v, Mixed, u64_));
+            $do!(7, percpu_field!($v, Mixed, i64_));
+            $do!(8, percpu_field!($v, Mixed, usize_));
+            $do!(9, percpu_field!($v, Mixed, isize_));
+            $do!(10, arr.at(0).ok_or(EINVAL)?);
+            $do!(11, arr.at(2).ok_or(EINVAL)?);
+            $do!(12, arr.at(4).ok_or(EINVAL)?);
+            $do!(13, grid.at(0).and_then(|r| r.at(0)).ok_or(EINVAL)?);
+            $do!(14, grid.at(0).and_then(|r| r.at(2)).ok_or(EINVAL)?);
+            $do!(15, grid.at(1).and_then(|r| r.at(0)).ok_or(EINVAL)?);
+            $do!(16, grid.at(1).and_then(|r| r.at(2)).ok_or(EINVAL)?);
+            $do!(17, percpu_field!($v, Mixed, inner.x));
+            $do!(18, y.at(0).ok_or(EINVAL)?);
+            $do!(19, y.at(6).ok_or(EINVAL)?);
+        }};
+    }
+
+    /// Writes every field's pattern on every online CPU, then for each field in turn runs all
+    /// operations on it (`check_ops`, which leaves it zero on the CPU it ran on) and checks that
+    /// this changed that field on that CPU and nothing else: every field and element reaches
+    /// its own bytes, at the offset and index the compiler chose.
+    fn check_fields<V>(v: &V) -> Result
+    where
+        V: PerCpuBase<Item = Mixed> + Sync,
+    {
+        macro_rules! fill {
+            ($i:expr, $h:expr) => {{
+                let h = $h;
+                on_each_cpu(|cpu, _| h.write(OpsTestInt::from_u8(pattern($i, cpu))))?
+            }};
+        }
+        each_field!(*v, fill);
+        let mut changed: Option<(u8, CpuId)> = None;
+        macro_rules! verify {
+            ($i:expr, $h:expr) => {
+                let h = $h;
+                for cpu in cpumask::online_cpus().iter() {
+                    let expected = match changed {
+                        Some((f, c)) if f == $i && c == cpu => 0,
+                        _ => pattern($i, cpu),
+                    };
+                    assert_eq!(h.remote(cpu)?.read_once(), OpsTestInt::from_u8(expected));
+                }
+            };
+        }
+        macro_rules! ops_then_verify {
+            ($i:expr, $h:expr) => {{
+                let h = $h;
+                let cpu = check_ops(&h)?;
+                changed = Some(($i, cpu));
+                each_field!(*v, verify);
+                // Restore the pattern on every CPU for the next field.
+                fill!($i, h);
+            }};
+        }
+        each_field!(*v, ops_then_verify);
+        Ok(())
+    }
+
+    #[test]
+    fn fields_and_elements_of_static() -> Result {
+        check_fields(&MIXED)
+    }
+
+    #[test]
+    fn fields_and_elements_of_dynamic() -> Result {
+        let d = DynamicPerCpu::<Mixed>::new_zeroed(GFP_KERNEL)?;
+        check_fields(&d)
+    }
+
+    #[test]
+    fn fields_agree_with_the_whole_value() -> Result {
+        // The field handles and a reference to the whole value see the same memory.
+        let d = DynamicPerCpu::<Mixed>::new_zeroed(GFP_KERNEL)?;
+        let guard = CpuGuard::new();
+        percpu_field!(d, Mixed, inner.x).write(77);
+        if let Some(e) = percpu_field!(d, Mixed, grid).at(1).and_then(|r| r.at(1)) {
+            e.write(0x1234);
+        }
+        let whole = d.get(&guard);
+        let (x, g) = (whole.inner.x.read_once(), whole.grid[1][1].read_once());
+        drop(guard);
+        assert_eq!(x, 77);
+        assert_eq!(g, 0x1234);
+        Ok(())
+    }
+
+    define_per_cpu!(static ARRAY: [LocalInt<u32>; 3] = [const { LocalInt::new(0) }; 3]);
+
+    #[test]
+    fn out_of_range_indices() -> Result {
+        // An index out of range gives `None` and touches nothing.
+        assert!(ARRAY.at(3).is_none());
+        assert!(ARRAY.at(usize::MAX).is_none());
+        assert!(percpu_field!(MIXED, Mixed, arr).at(5).is_none());
+        assert!(percpu_field!(MIXED, Mixed, grid).at(2).is_none());
+        assert!(percpu_field!(MIXED, Mixed, grid).at(1).and_then(|r| r.at(3)).is_none());
+        assert!(percpu_field!(MIXED, Mixed, inner.y).at(7).is_none());
+        let d = DynamicPerCpu::<[[LocalInt<u64>; 2]; 4]>::new_zeroed(GFP_KERNEL)?;
+        assert!(d.at(4).is_none());
+        assert!(d.at(3).and_then(|r| r.at(2)).is_none());
+        assert!(d.at(usize::MAX / 2 + 1).is_none());
+        // In range: the last ones, and the index of a nested element counts the inner array.
+        assert_eq!(ARRAY.at(2).map(|e| e.index()), Some(2));
+        assert_eq!(d.at(3).and_then(|r| r.at(1)).map(|e| e.index()), Some(7));
+        if let Some(e) = d.at(3).and_then(|r| r.at(1)) {
+            e.add(5);
+        }
+        let total: u64 = d.iter().map(|(_, v)| v[3][1].read_once()).sum();
+        assert_eq!(total, 5);
+        assert_eq!(d.at(3).and_then(|r| r.at(1)).map(|e| e.sum()), Some(5));
+        Ok(())
+    }
+
+    /// The element `counts_while_others_count` counts in.
+    const SUMMED: usize = 1;
+
+    #[test]
+    fn sums_while_other_cpus_count() -> Result {
+        // Every other online CPU adds `ROUNDS` to an element (in interrupt context), while this
+        // CPU sums it in a loop: each sum lies between the last one and the final total (every
+        // CPU's count only grows), and the total is exact once they are done.
+        const ROUNDS: u64 = 20_000;
+        const MAX_SUMS: u32 = 200_000;
+        let d = DynamicPerCpu::<[LocalInt<u64>; 3]>::new_zeroed(GFP_KERNEL)?;
+        let elem = d.at(SUMMED).ok_or(EINVAL)?;
+        let others = u64::from(cpumask::online_cpus().weight()) - 1;
+        let total = ROUNDS * others;
+        let (bad, sums, partial) = (Atomic::new(0u32), Atomic::new(0u32), Atomic::new(0u32));
+        let guard = CpuGuard::new();
+        let me = guard.cpu();
+        let ret = on_each_cpu(|cpu, _| {
+            if cpu != me {
+                for _ in 0..ROUNDS {
+                    elem.inc();
+                }
+                return;
+            }
+            let mut last = 0;
+            for _ in 0..MAX_SUMS {
+                let s = elem.sum();
+                if s < last || s > total {
+                    bad.fetch_add(1, Relaxed);
+                }
+                if s != 0 && s != total {
+                    partial.fetch_add(1, Relaxed);
+                }
+                sums.fetch_add(1, Relaxed);
+                last = s;
+                if s == total {
+                    break;
+                }
+            }
+        });
+        drop(guard);
+        ret?;
+        pr_info!(
+            "{} sums, {} of them while other CPUs counted\n",
+            sums.load(Relaxed),
+            partial.load(Relaxed)
+        );
+        assert_eq!(bad.load(Relaxed), 0);
+        assert_eq!(elem.sum(), total);
+        // The other elements stayed zero.
+        assert_eq!(d.at(0).map(|e| e.sum()), Some(0));
+        assert_eq!(d.at(2).map(|e| e.sum()), Some(0));
+        Ok(())
+    }
+
     define_per_cpu!(static IRQ_COUNTER: LocalInt<u64> = LocalInt::new(0));
 
     #[test]
@@ -522,6 +757,24 @@ mod tests {
     }
 
     define_per_cpu!(static RACE: LocalInt<u64> = LocalInt::new(0));
+    /// Counts by kind; the interrupt test increments `by_kind[RACE_KIND]`.
+    struct RaceStats {
+        _other: LocalInt<u32>,
+        by_kind: [LocalInt<u64>; 4],
+    }
+    const RACE_KIND: usize = 2;
+    define_per_cpu!(static RACE_STATS: RaceStats = RaceStats {
+        _other: LocalInt::new(0),
+        by_kind: [const { LocalInt::new(0) }; 4],
+    });
+
+    /// The element of `RACE_STATS` that the interrupt test increments.
+    fn race_elem() -> impl ThisCpuOps<u64> {
+        // `RACE_KIND` is in range (a constant: the compiler removes the check).
+        percpu_field!(RACE_STATS, RaceStats, by_kind)
+            .at(RACE_KIND)
+            .unwrap_or_else(|| unreachable!())
+    }
     // 1 on the CPU where `interrupts_do_not_lose_increments` runs its loop, while it does.
     define_per_cpu!(static LOOPING: LocalInt<u32> = LocalInt::new(0));
     const TICK: Delta = Delta::from_micros(20);
@@ -549,6 +802,7 @@ mod tests {
             mut ctx: HrTimerCallbackContext<'_, Self>,
         ) -> HrTimerRestart {
             RACE.inc();
+            race_elem().inc();
             this.ticks.fetch_add(1, Relaxed);
             if LOOPING.read() != 0 {
                 this.hits.fetch_add(1, Relaxed);
@@ -580,6 +834,7 @@ mod tests {
             GFP_KERNEL,
         )?;
         let before = RACE.sum();
+        let before_elem = race_elem().sum();
         let mut handle: Option<ArcHrTimerHandle<Ticker>> = None;
         let mut timer_cpu = None;
         let (mut rounds, mut moves) = (0u64, 0u32);
@@ -591,6 +846,7 @@ mod tests {
                 LOOPING.write(1);
                 for _ in 0..CHUNK {
                     RACE.inc();
+                    race_elem().inc();
                 }
                 LOOPING.write(0);
                 drop(guard);
@@ -613,6 +869,8 @@ mod tests {
         pr_info!("{ticks} timer interrupts, {hits} of them in the loop of {rounds} increments\n");
         assert!(hits >= MIN_HITS);
         assert_eq!(RACE.sum().wrapping_sub(before), rounds + ticks);
+        // The same for an element of an array field, whose instruction carries the index.
+        assert_eq!(race_elem().sum().wrapping_sub(before_elem), rounds + ticks);
         Ok(())
     }
 }

@@ -55,17 +55,17 @@ impl<T> StaticPerCpuSlot<T> {
 /// The symbol of a static per-CPU variable: what [`define_per_cpu!`] and
 /// [`declare_extern_per_cpu!`] generate for each variable, as a type of its own.
 ///
-/// On x86-64 the `this_cpu_*` methods are [`ThisCpuOps`] methods of the variable whose
-/// instructions name its symbol (`incq %gs:var(%rip)`), exactly as the C macros do; the macros
-/// generate them with `__percpu_sym_ops!`. Elsewhere, and for `xchg` and `try_cmpxchg`,
-/// [`ThisCpuOps`] uses the variable's address.
+/// On x86-64, [`StaticPerCpuSymbol::this_cpu_op`] is the `this_cpu` operations whose
+/// instructions name the variable's symbol (`incq %gs:var(%rip)`), exactly as the C macros do;
+/// the macros generate it with `__percpu_sym_ops!`. Elsewhere, and for `xchg` and
+/// `try_cmpxchg`, [`ThisCpuOps`] uses the variable's address.
 ///
 /// # Safety
 ///
 /// [`StaticPerCpuSymbol::addr`] returns the link address of a `Self::Item` in the per-CPU
 /// section of the kernel or of a module (on uniprocessor kernels, of ordinary data), initialised
-/// for every possible CPU and never dropped. The `this_cpu_*` methods act on that variable as
-/// the [`ThisCpuOps`] methods of the same name describe.
+/// for every possible CPU and never dropped. [`StaticPerCpuSymbol::this_cpu_op`] acts on that
+/// variable as [`PerCpuInteger::this_cpu_op`] does on its address.
 #[doc(hidden)]
 pub unsafe trait StaticPerCpuSymbol {
     /// The type of each CPU's value.
@@ -74,128 +74,81 @@ pub unsafe trait StaticPerCpuSymbol {
     /// Returns the address of the variable: its per-CPU address.
     fn addr() -> *mut Self::Item;
 
-    /// `this_cpu_read`, naming the variable's symbol.
+    /// The operation `OP` on the `I` at byte offset `OFF` of the variable, plus
+    /// `index * size_of::<I>()` if `INDEXED`, naming the variable's symbol: what
+    /// [`PerCpuInteger::this_cpu_op`] does with the address.
+    ///
+    /// # Safety
+    ///
+    /// In every possible CPU's value of the variable, that `I` is a [`LocalInt<I>`] (the whole
+    /// value, or a field or element of it).
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_read<I: PerCpuInteger>() -> I
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_write`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_write<I: PerCpuInteger>(val: I)
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_add`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_add<I: PerCpuInteger>(val: I)
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_inc`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_inc<I: PerCpuInteger>()
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_dec`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_dec<I: PerCpuInteger>()
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_and`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_and<I: PerCpuInteger>(val: I)
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_or`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_or<I: PerCpuInteger>(val: I)
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_add_return`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_add_return<I: PerCpuInteger>(val: I) -> I
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
-
-    /// `this_cpu_cmpxchg`, naming the variable's symbol.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    fn this_cpu_cmpxchg<I: PerCpuInteger>(old: I, new: I) -> I
-    where
-        Self: StaticPerCpuSymbol<Item = LocalInt<I>>;
+    unsafe fn this_cpu_op<I: PerCpuInteger, const OP: u8, const OFF: usize, const INDEXED: bool>(
+        index: usize,
+        a: I,
+        b: I,
+    ) -> I;
 }
 
 /// The `this_cpu` operations of a static per-CPU variable on x86-64, naming the variable's
-/// symbol `$slot` like the C macros do. Expanded inside the [`StaticPerCpuSymbol`] impl that
+/// symbol `$slot` like the C macros do: the [`StaticPerCpuSymbol::this_cpu_op`] of the impl that
 /// [`define_per_cpu!`] and [`declare_extern_per_cpu!`] generate, whose safety requirements say
-/// that `$slot` is a per-CPU `LocalInt<I>`.
+/// that `$slot` is the per-CPU variable.
 ///
-/// `xchg` and `try_cmpxchg` are not here: [`ThisCpuOps`] uses the
-/// variable's address for them, which inlines the C macro when `CONFIG_RUST_INLINE_HELPERS`
-/// is set (see `PerCpuInteger`).
+/// `xchg` and `try_cmpxchg` are not here: [`ThisCpuOps`] uses the variable's address for them,
+/// which inlines the C macro when `CONFIG_RUST_INLINE_HELPERS` is set (see `PerCpuInteger`).
 #[doc(hidden)]
 #[macro_export]
 #[cfg(all(CONFIG_X86_64, not(testlib)))]
 macro_rules! __percpu_sym_ops {
     ($slot:ident) => {
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_read, read, () -> value);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_write, write, (val) -> unit);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_add, add, (val) -> unit);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_inc, inc, () -> unit);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_dec, dec, () -> unit);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_and, and, (val) -> unit);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_or, or, (val) -> unit);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_add_return, add_return, (val) -> value);
-        $crate::__percpu_sym_ops!(@fn $slot, this_cpu_cmpxchg, cmpxchg, (old, new) -> value);
-    };
-    (@fn $slot:ident, $name:ident, $op:ident, ($($arg:ident),*) -> $kind:ident) => {
         #[inline(always)]
-        fn $name<I: $crate::percpu::PerCpuInteger>($($arg: I),*)
-            -> $crate::__percpu_sym_ops!(@ret $kind)
-        where
-            Self: $crate::percpu::StaticPerCpuSymbol<Item = $crate::percpu::LocalInt<I>>,
-        {
+        unsafe fn this_cpu_op<
+            I: $crate::percpu::PerCpuInteger,
+            const OP: u8,
+            const OFF: usize,
+            const INDEXED: bool,
+        >(
+            index: usize,
+            a: I,
+            b: I,
+        ) -> I {
             match ::core::mem::size_of::<I>() {
-                1 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
-                    ("byte", reg_byte, "", "al"), u8 $(, $arg)*),
-                2 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
-                    ("word", reg, ":x", "ax"), u16 $(, $arg)*),
-                4 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
-                    ("dword", reg, ":e", "eax"), u32 $(, $arg)*),
-                8 => $crate::__percpu_sym_ops!(@asm $kind, $slot, $op,
-                    ("qword", reg, ":r", "rax"), u64 $(, $arg)*),
+                1 => $crate::__percpu_sym_ops!(@op $slot, index, a, b,
+                    ("byte", reg_byte, "", "al"), u8),
+                2 => $crate::__percpu_sym_ops!(@op $slot, index, a, b,
+                    ("word", reg, ":x", "ax"), u16),
+                4 => $crate::__percpu_sym_ops!(@op $slot, index, a, b,
+                    ("dword", reg, ":e", "eax"), u32),
+                8 => $crate::__percpu_sym_ops!(@op $slot, index, a, b,
+                    ("qword", reg, ":r", "rax"), u64),
                 _ => $crate::build_error!("per-CPU integers are 1, 2, 4 or 8 bytes wide"),
             }
         }
     };
-    (@ret value) => { I };
-    (@ret unit) => { () };
-    (@asm value, $slot:ident, $op:ident, $w:tt, $u:ty $(, $arg:ident)*) => {
-        <I as $crate::percpu::PerCpuInteger>::from_bits(u64::from(
-            // SAFETY: By the safety requirements of the `StaticPerCpuSymbol` impl this is
-            // expanded in, `$slot` is the per-CPU `LocalInt<I>` (an `I`, of width `$u`) of every
-            // possible CPU, which only `this_cpu` operations and atomic loads access.
-            unsafe {
-                $crate::__percpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
-                    $(, <I as $crate::percpu::PerCpuInteger>::to_bits($arg) as $u)*)
-            },
-        ))
-    };
-    (@asm unit, $slot:ident, $op:ident, $w:tt, $u:ty $(, $arg:ident)*) => {
-        // SAFETY: As for `value` above.
-        unsafe {
-            $crate::__percpu_asm!($op, $w, "[rip + {s}]", [s = sym $slot], $u
-                $(, <I as $crate::percpu::PerCpuInteger>::to_bits($arg) as $u)*)
-        }
-    };
+    (@op $slot:ident, $index:ident, $a:ident, $b:ident, $w:tt, $u:ty) => {{
+        let a = <I as $crate::percpu::PerCpuInteger>::to_bits($a) as $u;
+        let b = <I as $crate::percpu::PerCpuInteger>::to_bits($b) as $u;
+        // SAFETY: By the safety requirements of the `StaticPerCpuSymbol` impl this is expanded
+        // in, `$slot` is the per-CPU variable, and by those of `this_cpu_op` the `I` (of width
+        // `$u`) at the address is a `LocalInt<I>` of every possible CPU, which only `this_cpu`
+        // operations and atomic loads access. An index needs the address without `rip`.
+        let r: $u = unsafe {
+            if INDEXED {
+                $crate::__percpu_op!(OP, $w, "[{s} + {i}*{sc} + {o}]",
+                    [s = sym $slot, i = in(reg) $index, sc = const ::core::mem::size_of::<$u>(),
+                     o = const OFF], $u, a, b)
+            } else {
+                $crate::__percpu_op!(OP, $w, "[rip + {s} + {o}]", [s = sym $slot, o = const OFF],
+                    $u, a, b)
+            }
+        };
+        <I as $crate::percpu::PerCpuInteger>::from_bits(u64::from(r))
+    }};
 }
 
-/// Other architectures have no `this_cpu_*` methods in [`StaticPerCpuSymbol`]:
-/// [`ThisCpuOps`] calls the C helpers with the variable's address.
+/// Other architectures have no [`StaticPerCpuSymbol::this_cpu_op`]: [`ThisCpuOps`] calls the C
+/// helpers with the variable's address.
 #[doc(hidden)]
 #[macro_export]
 #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
@@ -386,48 +339,9 @@ impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
     for StaticPerCpu<LocalInt<T>, S>
 {
     #[inline(always)]
-    fn read(&self) -> T {
-        S::this_cpu_read()
-    }
-
-    #[inline(always)]
-    fn write(&self, val: T) {
-        S::this_cpu_write(val)
-    }
-
-    #[inline(always)]
-    fn add(&self, val: T) {
-        S::this_cpu_add(val)
-    }
-
-    #[inline(always)]
-    fn inc(&self) {
-        S::this_cpu_inc()
-    }
-
-    #[inline(always)]
-    fn dec(&self) {
-        S::this_cpu_dec()
-    }
-
-    #[inline(always)]
-    fn and(&self, val: T) {
-        S::this_cpu_and(val)
-    }
-
-    #[inline(always)]
-    fn or(&self, val: T) {
-        S::this_cpu_or(val)
-    }
-
-    #[inline(always)]
-    fn add_return(&self, val: T) -> T {
-        S::this_cpu_add_return(val)
-    }
-
-    #[inline(always)]
-    fn cmpxchg(&self, old: T, new: T) -> T {
-        S::this_cpu_cmpxchg(old, new)
+    fn this_cpu_op<const OP: u8>(&self, a: T, b: T) -> T {
+        // SAFETY: The variable is a `LocalInt<T>` (`S::Item`), at offset 0.
+        unsafe { S::this_cpu_op::<T, OP, 0, false>(0, a, b) }
     }
 }
 

@@ -115,3 +115,6 @@ pub use self::{
         StaticPerCpuSymbol, //
     },
 };
+
+#[doc(hidden)]
+pub use self::ops::op;
