@@ -43,11 +43,13 @@ say() { echo "$*" >/dev/kmsg || echo "$*"; }
 run_test() { # name, seconds, command...
 	name=$1 secs=$2
 	shift 2
-	say "harness: $name: start"
+	read -r up rest </proc/uptime
+	say "harness: $name: start (uptime $up s)"
 	busybox timeout "$secs" "$@" >/tmp/$name.out 2>&1
 	st=$?
+	read -r up rest </proc/uptime
 	while IFS= read -r line; do say "harness: $name: $line"; done </tmp/$name.out
-	say "harness: $name: exit status $st"
+	say "harness: $name: exit status $st (uptime $up s)"
 }
 say "harness: userspace up"
 if [ ! -f /rust_percpu.ko ]; then
@@ -133,14 +135,14 @@ binder_result() { # program, its last line (an extended regex)
 	s=$(grep -E '^ok [0-9]+.*# SKIP' <<<"$lines" || true)
 	[ -z "$s" ] || { p=$((p - $(wc -l <<<"$s"))); echo "$1: skipped: $s" >&2; }
 	f=$(grep -cE '^not ok [0-9]+' <<<"$lines" || true)
-	st=$(sed -n 's/^exit status //p' <<<"$lines")
+	st=$(sed -nE 's/^exit status ([0-9]+).*/\1/p' <<<"$lines")
 	if ! grep -qE "$2" <<<"$lines" || { [ "$st" != 0 ] && [ "$f" = 0 ]; }; then
 		echo "$1 did not finish (exit status ${st:-none})" >&2
 		f=$((f + 1))
 	fi
 	[ "$f" = 0 ] || grep -E "harness: $1: (not ok|#)" "$log_file" | sed 's/^\[ *[0-9.]*\] //' >&2
-	t0=$(sed -nE "s/^\[ *([0-9.]+)\] harness: $1: start$/\1/p" "$log_file")
-	t1=$(sed -nE "s/^\[ *([0-9.]+)\] harness: $1: exit status .*/\1/p" "$log_file")
+	t0=$(sed -nE 's/^start \(uptime ([0-9.]+) s\)$/\1/p' <<<"$lines")
+	t1=$(sed -nE 's/^exit status [0-9]+ \(uptime ([0-9.]+) s\)$/\1/p' <<<"$lines")
 	[ -z "$t0" ] || [ -z "$t1" ] || dur=" ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s in the boot)"
 	log "$1: $p passed, $f failed$dur"
 	pass=$((pass + p))

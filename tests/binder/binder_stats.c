@@ -11,7 +11,7 @@
  *	  returns, the extended error and the exact change of every counter
  *	  (BR_NOOP excepted) are what the unchanged driver gives;
  *	- one client process per online CPU, pinned there, each doing M
- *	  (default 100) transactions with replies: every counter that changed
+ *	  (default 200) transactions with replies: every counter that changed
  *	  equals what the clients and the server sent and received, and no
  *	  failed or dead reply.
  *	Prints "ok N - ..." / "not ok N - ..." lines and, last,
@@ -52,7 +52,7 @@
 #define BINDERFS	"/dev/binderfs"
 #define STATS_FILE	BINDERFS "/binder_logs/stats"
 #define MAP_SIZE	(1024 * 1024)
-#define TEST_M		100
+#define TEST_M		200
 #define TIMEOUT		120
 #define MAX_CLIENTS	64
 #define MAX_STATS	128
@@ -106,6 +106,7 @@ static pid_t children[MAX_CLIENTS + 1];
 static int nchildren;
 static int tests, failures;
 static const char *mode = "test";
+static bool armed;
 
 static void count(unsigned long *arr, __u32 cmd)
 {
@@ -268,7 +269,9 @@ static int add_device(void)
 	struct binderfs_device dev = { 0 };
 	int fd, ret;
 
-	snprintf(dev.name, sizeof(dev.name), "%s-%d", mode, getpid());
+	static int n;
+
+	snprintf(dev.name, sizeof(dev.name), "%s-%d-%d", mode, getpid(), n++);
 	fd = open(BINDERFS "/binder-control", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -648,7 +651,7 @@ static const struct malformed malformed[] = {
 	{
 		.name = "bad handle", .handle = 12345, .data_size = 8,
 		.ret = 0, .consumed = true, .returns = { BR_FAILED_REPLY },
-		.ee_command = BR_FAILED_REPLY, .ee_param = -EINVAL,
+		.ee_command = BR_FAILED_REPLY, .ee_param = -ENOENT,
 		.changed = { "BC_TRANSACTION", "BR_FAILED_REPLY" },
 	},
 	{
@@ -846,6 +849,7 @@ static int test(int m)
 	char c;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	check(armed, "alarm(%d) armed: a hung transaction ends the test", TIMEOUT);
 	ret = mount_binderfs();
 	check(!ret, "binderfs mounted on %s with stats=global: %s", BINDERFS,
 	      ret ? strerror(-ret) : "ok");
@@ -954,8 +958,12 @@ int main(int argc, char **argv)
 		mode = argv[1];
 	signal(SIGALRM, on_alarm);
 	alarm(TIMEOUT);
+	/* Without CONFIG_POSIX_TIMERS alarm() does nothing: say so. */
+	armed = alarm(TIMEOUT) > 0;
 	if (!strcmp(mode, "test"))
 		return test(argc > 2 ? atoi(argv[2]) : TEST_M);
+	if (!armed)
+		fprintf(stderr, "binder_bench: warning: alarm() does not work, no timeout\n");
 	if (!strcmp(mode, "bench") && argc == 4)
 		return bench(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: binder_stats [test [M]] | bench N_CLIENTS|cpus M\n");
