@@ -189,6 +189,14 @@ impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize> ThisCpuOps<I>
         // at `OFF`.
         unsafe { self.var.this_cpu_op::<I, OP, OFF, false>(0, a, b) }
     }
+
+    // The `cmpxchg` loop of `asm!` rather than the C macro, which the compiler would give an
+    // extra instruction to recompute the address with an index on its retry path.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    #[inline(always)]
+    fn xchg(&self, val: I) -> I {
+        self.this_cpu_op::<{ super::op::XCHG }>(val, I::ZERO)
+    }
 }
 
 /// An element of an array in a per-CPU variable's value: one `T` at byte offset
@@ -271,6 +279,14 @@ impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize> ThisCpuOps<I>
         // SAFETY: By the type invariant, every CPU's value of the variable has a `LocalInt<I>`
         // at `OFF + index * size_of::<LocalInt<I>>()`, and `LocalInt<I>` has the size of `I`.
         unsafe { self.var.this_cpu_op::<I, OP, OFF, true>(self.index, a, b) }
+    }
+
+    // The `cmpxchg` loop of `asm!` rather than the C macro, which the compiler would give an
+    // extra instruction to recompute the address with an index on its retry path.
+    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    #[inline(always)]
+    fn xchg(&self, val: I) -> I {
+        self.this_cpu_op::<{ super::op::XCHG }>(val, I::ZERO)
     }
 }
 

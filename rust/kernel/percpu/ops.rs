@@ -177,7 +177,7 @@ pub trait PerCpuInteger: Copy + Send + private::Sealed {
     /// As for [`PerCpuInteger::this_cpu_read`].
     #[doc(hidden)]
     unsafe fn this_cpu_try_cmpxchg(ptr: *mut Self, old: &mut Self, new: Self) -> bool;
-    /// The operation `OP` (an [`op`] code other than `XCHG`) on the `Self` at the per-CPU
+    /// The operation `OP` (an [`op`] code) on the `Self` at the per-CPU
     /// address `base + OFF`, plus `index * size_of::<Self>()` if `INDEXED`, with the operands
     /// `a` and `b` (`cmpxchg` takes the old value in `a`, the new one in `b`; operations with
     /// fewer operands ignore the rest). Returns the result, or zero for operations without one.
@@ -220,6 +220,8 @@ pub mod op {
     pub const ADD_RETURN: u8 = 7;
     /// `this_cpu_cmpxchg`.
     pub const CMPXCHG: u8 = 8;
+    /// `this_cpu_xchg`, as the `cmpxchg` loop of `__percpu_asm!` on x86-64.
+    pub const XCHG: u8 = 9;
 }
 
 /// The segment prefix of a per-CPU access on x86-64: `gs` on SMP, none on uniprocessor kernels
@@ -389,6 +391,7 @@ macro_rules! __percpu_op {
             $crate::percpu::op::CMPXCHG => {
                 $crate::__percpu_asm!(cmpxchg, $w, $addr, [$($aop)*], $u, $a, $b)
             }
+            $crate::percpu::op::XCHG => $crate::__percpu_asm!(xchg, $w, $addr, [$($aop)*], $u, $a),
             _ => $crate::build_error!("not a `this_cpu` operation code"),
         }
     };
@@ -767,8 +770,11 @@ macro_rules! impl_via {
                 a: Self,
                 b: Self,
             ) -> Self {
-                // SAFETY: As in `this_cpu_read`.
-                unsafe { <$u>::this_cpu_op::<OP, OFF, INDEXED>(base, index, a as $u, b as $u) as $t }
+                // SAFETY: The caller's guarantees hold for the same bits seen as `$u`.
+                let r = unsafe {
+                    <$u>::this_cpu_op::<OP, OFF, INDEXED>(base, index, a as $u, b as $u)
+                };
+                r as $t
             }
 
             #[inline(always)]
@@ -867,6 +873,7 @@ pub trait ThisCpuOps<T: PerCpuInteger>: PerCpu<Item = LocalInt<T>> {
                 }
                 op::ADD_RETURN => T::this_cpu_add_return(ptr, a),
                 op::CMPXCHG => T::this_cpu_cmpxchg(ptr, a, b),
+                op::XCHG => T::this_cpu_xchg(ptr, a),
                 _ => crate::build_error!("not a `this_cpu` operation code"),
             }
         }
