@@ -143,7 +143,8 @@ binder_result() { # program, its last line (an extended regex)
 	[ "$f" = 0 ] || grep -E "harness: $1: (not ok|#)" "$log_file" | sed 's/^\[ *[0-9.]*\] //' >&2
 	t0=$(sed -nE 's/^start \(uptime ([0-9.]+) s\)$/\1/p' <<<"$lines")
 	t1=$(sed -nE 's/^exit status [0-9]+ \(uptime ([0-9.]+) s\)$/\1/p' <<<"$lines")
-	[ -z "$t0" ] || [ -z "$t1" ] || dur=" ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s in the boot)"
+	[ -z "$t0" ] || [ -z "$t1" ] ||
+		dur=" ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s in the boot)"
 	log "$1: $p passed, $f failed$dur"
 	pass=$((pass + p))
 	fail=$((fail + f))

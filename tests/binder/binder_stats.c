@@ -200,7 +200,7 @@ static int read_stats(struct stats *s)
 			break;
 		if (sscanf(line, "%47[A-Z_]: %lu", name, &v) != 2 || s->n == MAX_STATS)
 			continue;
-		strcpy(s->name[s->n], name);
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name);
 		s->val[s->n++] = v;
 	}
 	fclose(f);
@@ -436,7 +436,7 @@ static void *server_thread(void *arg)
 	return NULL;
 }
 
-static void server(int nthreads, int ready)
+static void run_server(int nthreads, int ready)
 {
 	pthread_t t;
 	int fd, i;
@@ -459,7 +459,7 @@ static void server(int nthreads, int ready)
 }
 
 /* A client: m transactions to the context manager, each freeing the previous reply. */
-static void client(int id, int cpu, int m, int ready, int start)
+static void run_client(int id, int cpu, int m, int ready, int start)
 {
 	struct binder_transaction_data tr = { .target.handle = 0, .code = PING };
 	binder_uintptr_t to_free = 0;
@@ -517,7 +517,8 @@ static void client(int id, int cpu, int m, int ready, int start)
 				memcpy(&rep, p, sizeof(rep));
 				memcpy(&got, (void *)(uintptr_t)rep.data.ptr.buffer, sizeof(got));
 				if (rep.data_size != sizeof(got) || got != data) {
-					child_error(&sh->client_error, "client %d: wrong reply", id);
+					child_error(&sh->client_error, "client %d: wrong reply",
+						    id);
 					_exit(1);
 				}
 				to_free = rep.data.ptr.buffer;
@@ -579,7 +580,7 @@ static long long run(int nclients, int m, const int *cpus, int ncpus)
 	children[nchildren] = fork();
 	if (children[nchildren] == 0) {
 		close(ready[0]);
-		server(nclients, ready[1]);
+		run_server(nclients, ready[1]);
 	}
 	nchildren++;
 	close(ready[1]);
@@ -596,7 +597,7 @@ static long long run(int nclients, int m, const int *cpus, int ncpus)
 		if (children[nchildren] == 0) {
 			close(start[1]);
 			close(ready[0]);
-			client(i, ncpus ? cpus[i % ncpus] : -1, m, ready[1], start[0]);
+			run_client(i, ncpus ? cpus[i % ncpus] : -1, m, ready[1], start[0]);
 		}
 		nchildren++;
 	}
@@ -753,7 +754,8 @@ static void test_malformed(const struct malformed *t, int fd)
 	}
 	n = stat_names(before, after, names);
 	ok = true;
-	got[0] = want[0] = 0;
+	got[0] = 0;
+	want[0] = 0;
 	for (i = 0; i < n; i++) {
 		long d = stat_of(after, names[i]) - stat_of(before, names[i]), e = 0;
 
@@ -839,7 +841,7 @@ static void check_counts(const struct stats *before, const struct stats *after,
 	       own_count(&sh->client, "BR_NOOP") + own_count(&sh->server, "BR_NOOP"));
 }
 
-static int test(int m)
+static int run_tests(int m)
 {
 	struct stats *before = malloc(sizeof(*before)), *after = malloc(sizeof(*after));
 	int cpus[MAX_CLIENTS], ncpus, ready[2], fd, ret;
@@ -872,7 +874,7 @@ static int test(int m)
 	children[0] = fork();
 	if (children[0] == 0) {
 		close(ready[0]);
-		server(1, ready[1]);
+		run_server(1, ready[1]);
 	}
 	nchildren = 1;
 	close(ready[1]);
@@ -916,7 +918,7 @@ static int test(int m)
 	return 0;
 }
 
-static int bench(const char *clients, int m)
+static int run_bench(const char *clients, int m)
 {
 	int cpus[MAX_CLIENTS], ncpus, nclients, ret;
 	long long ns;
@@ -961,11 +963,11 @@ int main(int argc, char **argv)
 	/* Without CONFIG_POSIX_TIMERS alarm() does nothing: say so. */
 	armed = alarm(TIMEOUT) > 0;
 	if (!strcmp(mode, "test"))
-		return test(argc > 2 ? atoi(argv[2]) : TEST_M);
+		return run_tests(argc > 2 ? atoi(argv[2]) : TEST_M);
 	if (!armed)
 		fprintf(stderr, "binder_bench: warning: alarm() does not work, no timeout\n");
 	if (!strcmp(mode, "bench") && argc == 4)
-		return bench(argv[2], atoi(argv[3]));
+		return run_bench(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: binder_stats [test [M]] | bench N_CLIENTS|cpus M\n");
 	return 2;
 }
