@@ -24,6 +24,7 @@ extern "C" {
     fn pcpu_bench_c_get_cpu_ptr(n: u64);
     fn pcpu_bench_c_preempt_disable();
     fn pcpu_bench_c_preempt_enable();
+    fn pcpu_bench_c_elem_inc(n: u64);
 }
 
 /// Operations of the calibration run of each case.
@@ -40,6 +41,15 @@ define_per_cpu!(static COUNTER: LocalInt<u64> = LocalInt::new(0));
 define_per_cpu!(static PLAIN: u64 = 0);
 define_per_cpu!(static ELAPSED: LocalInt<u64> = LocalInt::new(0));
 static SHARED: Atomic<u64> = Atomic::new(0);
+
+/// Elements of the array cases: about Binder's count of commands (`BC_COUNT`, 22 in 7.3).
+const ELEMS: usize = 32;
+/// The element the array cases increment, read from memory on every operation (as Binder takes
+/// it from the command), so that the range check stays in the loop; C has its own copy.
+static INDEX: Atomic<u32> = Atomic::new(5);
+define_per_cpu!(static ARRAY: [LocalInt<u32>; ELEMS] = [const { LocalInt::new(0) }; ELEMS]);
+/// What Binder's global statistics were: one array of atomic counters that every CPU shares.
+static SHARED_ARRAY: [Atomic<u32>; ELEMS] = [const { Atomic::new(0) }; ELEMS];
 
 fn now() -> u64 {
     // SAFETY: `ktime_get` has no preconditions; it returns nanoseconds of CLOCK_MONOTONIC.
@@ -81,7 +91,7 @@ fn run(case: usize, dynamic: &DynamicPerCpu<LocalInt<u64>>, n: u64) {
                 SHARED.fetch_add(1, Relaxed);
             }
         }
-        _ => {
+        7 => {
             for _ in 0..n {
                 // SAFETY: A balanced pair around the operation.
                 unsafe { pcpu_bench_c_preempt_disable() };
@@ -90,10 +100,27 @@ fn run(case: usize, dynamic: &DynamicPerCpu<LocalInt<u64>>, n: u64) {
                 unsafe { pcpu_bench_c_preempt_enable() };
             }
         }
+        8 => {
+            for _ in 0..n {
+                if let Some(count) = ARRAY.at(INDEX.load(Relaxed) as usize) {
+                    count.inc();
+                }
+            }
+        }
+        // SAFETY: The C loop takes any count.
+        9 => unsafe { pcpu_bench_c_elem_inc(n) },
+        _ => {
+            for _ in 0..n {
+                // Binder's `BinderStats::inc_bc` before the per-CPU patch.
+                if let Some(count) = SHARED_ARRAY.get(INDEX.load(Relaxed) as usize) {
+                    count.fetch_add(1, Relaxed);
+                }
+            }
+        }
     }
 }
 
-const CASES: [&str; 8] = [
+const CASES: [&str; 11] = [
     "rust_this_cpu_inc_static",
     "rust_this_cpu_inc_dynamic",
     "c_this_cpu_inc",
@@ -102,6 +129,9 @@ const CASES: [&str; 8] = [
     "c_get_cpu_ptr_inc",
     "shared_atomic_inc",
     "earlier_design_call_pair",
+    "rust_elem_inc",
+    "c_elem_inc",
+    "shared_atomic_elem_inc",
 ];
 
 struct Bench;
