@@ -95,6 +95,7 @@ struct shared {
 	unsigned long served;	/* BR_TRANSACTION received by the server */
 	long pending;		/* server replies without their TRANSACTION_COMPLETE */
 	unsigned long expected;	/* transactions the server is to serve */
+	int started;		/* server threads that have entered the looper */
 	int server_error;
 	int client_error;
 	char msg[256];		/* the first error of a client or the server */
@@ -371,10 +372,23 @@ static void pin(int cpu)
 			    strerror(errno));
 }
 
-/* The server: one looper thread per client, each replying with the request's data. */
-static void *server_thread(void *arg)
+/* A server thread enters the looper (write only) before the server says it is ready. */
+static void enter_looper(int fd)
 {
-	int fd = (int)(intptr_t)arg;
+	struct wbuf w = { .len = 0 };
+	size_t len;
+
+	put(&w, BC_ENTER_LOOPER, NULL, 0);
+	if (write_read(fd, &w, NULL, 0, &len, sh->server.bc)) {
+		child_error(&sh->server_error, "server: BC_ENTER_LOOPER failed");
+		_exit(1);
+	}
+	__atomic_fetch_add(&sh->started, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The server's loop: it replies to each transaction with the request's data. */
+static void serve(int fd)
+{
 	__u8 r[512];
 	struct wbuf w = { .len = 0 };
 	struct binder_transaction_data reply = { 0 };
@@ -384,7 +398,6 @@ static void *server_thread(void *arg)
 	const void *p;
 	int ret;
 
-	put(&w, BC_ENTER_LOOPER, NULL, 0);
 	for (;;) {
 		ret = write_read(fd, &w, r, sizeof(r), &len, sh->server.bc);
 		if (ret) {
@@ -433,9 +446,18 @@ static void *server_thread(void *arg)
 		    __atomic_load_n(&sh->pending, __ATOMIC_SEQ_CST) == 0)
 			_exit(0);
 	}
+}
+
+static void *server_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+
+	enter_looper(fd);
+	serve(fd);
 	return NULL;
 }
 
+/* The server: the context manager, with nthreads looper threads. */
 static void run_server(int nthreads, int ready)
 {
 	pthread_t t;
@@ -447,15 +469,18 @@ static void run_server(int nthreads, int ready)
 			    "open" : "BINDER_SET_CONTEXT_MGR", strerror(errno));
 		_exit(1);
 	}
-	if (write(ready, "1", 1) != 1)
-		_exit(1);
-	close(ready);
+	enter_looper(fd);
 	for (i = 1; i < nthreads; i++)
 		if (pthread_create(&t, NULL, server_thread, (void *)(intptr_t)fd)) {
 			child_error(&sh->server_error, "server: pthread_create failed");
 			_exit(1);
 		}
-	server_thread((void *)(intptr_t)fd);
+	while (__atomic_load_n(&sh->started, __ATOMIC_SEQ_CST) < nthreads)
+		usleep(1000);
+	if (write(ready, "1", 1) != 1)
+		_exit(1);
+	close(ready);
+	serve(fd);
 }
 
 /* A client: m transactions to the context manager, each freeing the previous reply. */
@@ -573,6 +598,7 @@ static long long run(int nclients, int m, const int *cpus, int ncpus)
 	memset(&sh->server, 0, sizeof(sh->server));
 	sh->served = 0;
 	sh->pending = 0;
+	sh->started = 0;
 	sh->expected = (unsigned long)nclients * m;
 	nchildren = 0;
 	if (pipe(ready))
