@@ -3,8 +3,10 @@
 """Turns the benchmark's console lines into tables, a JSON file and a bar chart.
 
 Usage: report.py OUT_PREFIX CPUS RUN=CONSOLE_LOG...
-Each RUN is one boot of the benchmark: "wall" (guest time is host time; CPUs run in parallel)
-or "icount" (QEMU's -icount: guest time advances by one nanosecond per instruction).
+Each RUN=CONSOLE_LOG is one boot of the benchmark in one mode: "wall" (guest time is host time;
+CPUs run in parallel) or "icount" (QEMU's -icount: guest time advances by one nanosecond per
+instruction); a mode may have several boots (the kernels with and without the Binder patch, in
+turns). Writes OUT_PREFIX.md, .json, .png and OUT_PREFIX-binder.txt (for the commit message).
 """
 import json
 import re
@@ -21,6 +23,9 @@ BASELINE = {
     "c_get_cpu_ptr_inc": "c_get_cpu_ptr_inc",
     "shared_atomic_inc": "rust_this_cpu_inc_static",
     "earlier_design_call_pair": "c_this_cpu_inc",
+    "rust_elem_inc": "c_elem_inc",
+    "c_elem_inc": "c_elem_inc",
+    "shared_atomic_elem_inc": "rust_elem_inc",
 }
 
 TITLES = {
@@ -37,15 +42,73 @@ def summary(vals):
     return {"median": med, "spread_pct": pct(q3 - q1), "range_pct": pct(max(vals) - min(vals))}
 
 
-def parse(log):
-    """Returns {case: {mode: {round: ns per operation}}} from a console log."""
-    rounds = {}
+def parse(log, rounds):
+    """Adds {case: {mode: {round: ns per operation}}} from a console log to rounds."""
     for line in open(log, errors="replace"):
         m = re.search(r"result case=(\S+) mode=(\S+) round=(\d+) ps_per_op=(\d+)", line)
         if m:
             rounds.setdefault(m.group(1), {}).setdefault(m.group(2), {})[int(m.group(3))] = \
                 int(m.group(4)) / 1000.0
-    return rounds
+
+
+def parse_binder(log, binder):
+    """Adds {kernel: {mode: {(boot, round): transactions per second}}} from a console log to
+    binder; mode "one" is one client, "all" one client per CPU. Returns the error lines."""
+    errors = []
+    for line in open(log, errors="replace"):
+        m = re.search(r"harness: binder kernel=(\S+) boot=(\d+) round=(\d+) (.*)", line)
+        if not m:
+            continue
+        r = re.search(r"binder_bench: clients=(\d+) cpus=(\d+) .*tps=([0-9.]+)", m.group(4))
+        if not r:
+            errors.append(line.strip())
+            continue
+        mode = "one" if r.group(1) == "1" else "all" if r.group(1) == r.group(2) else r.group(1)
+        key = (int(m.group(2)), int(m.group(3)))
+        binder.setdefault(m.group(1), {}).setdefault(mode, {})[key] = float(r.group(3))
+    return errors
+
+
+def analyse_binder(binder):
+    """Per mode: each kernel's transactions per second (median, spread) and the time per
+    transaction of the patched kernel over the unpatched one, round by round (a round of boot
+    b of one kernel against the same round of boot b of the other, booted right after it)."""
+    out = {}
+    for mode in ("one", "all"):
+        p = binder.get("patched", {}).get(mode, {})
+        u = binder.get("unpatched", {}).get(mode, {})
+        if not p or not u:
+            continue
+        st = {}
+        for kernel, vals in (("patched", p), ("unpatched", u)):
+            sm = summary(list(vals.values()))
+            st[kernel] = {"tps": sm["median"], "spread_pct": sm["spread_pct"],
+                          "range_pct": sm["range_pct"],
+                          "rounds_tps": [vals[k] for k in sorted(vals)]}
+        ratios = [u[k] / p[k] for k in sorted(p) if k in u and p[k]]
+        if ratios:
+            rs = summary(ratios)
+            st["ratio"] = rs["median"]
+            st["ratio_spread_pct"] = rs["spread_pct"]
+            st["ratio_range_pct"] = rs["range_pct"]
+            st["ratios"] = ratios
+        out[mode] = st
+    return out
+
+
+def binder_table(bstats, cpus):
+    lines = ["| clients | tx/s with the patch (spread) | tx/s without (spread) | "
+             "time per tx, with/without (spread, range) |", "|---|---|---|---|"]
+    for mode, label in (("one", "one"), ("all", f"one per CPU ({cpus})")):
+        st = bstats.get(mode)
+        if not st:
+            continue
+        ratio = (f"{st['ratio']:.3f} ({st['ratio_spread_pct']:.1f}%, "
+                 f"{st['ratio_range_pct']:.1f}%)") if "ratio" in st else "-"
+        lines.append(f"| {label} | {st['patched']['tps']:.0f} "
+                     f"({st['patched']['spread_pct']:.1f}%) | {st['unpatched']['tps']:.0f} "
+                     f"({st['unpatched']['spread_pct']:.1f}%) | {ratio} |")
+    return lines
 
 
 def analyse(rounds):
@@ -96,9 +159,25 @@ def table(stats, cpus):
     return lines
 
 
-def targets(stats):
+def targets(stats, run, bstats):
     """The issue's targets, checked on one run: lines of text."""
     out = []
+    # Elements of a per-CPU array against C: a target in instruction counts only.
+    v = stats.get("rust_elem_inc", {})
+    for mode in ("one", "all"):
+        if "ratio" in v.get(mode, {}):
+            r = v[mode]["ratio"]
+            verdict = ("met" if r <= 1.02 else "NOT met") if run == "icount" else \
+                "(the target is instruction-counted)"
+            out.append(f"- rust_elem_inc / c_elem_inc, {mode}: {r:.3f} (target <= 1.02): "
+                       f"{verdict}")
+    st = bstats.get("one", {})
+    if "ratio" in st:
+        r = st["ratio"]
+        verdict = ("met" if r <= 1.00 else "NOT met") if run == "icount" else \
+            "(the target is instruction-counted)"
+        out.append(f"- Binder, one client, time per transaction with/without the patch: "
+                   f"{r:.4f} (target <= 1.00): {verdict}")
     for case, base, limit in [("rust_this_cpu_inc_static", "c_this_cpu_inc", 1.05),
                               ("rust_this_cpu_inc_dynamic", "c_this_cpu_inc_dynamic", 1.05),
                               ("rust_guarded_inc", "c_get_cpu_ptr_inc", 1.10)]:
@@ -111,29 +190,93 @@ def targets(stats):
     return out
 
 
+def commit_text(runs, binders, cpus, rounds):
+    """A paragraph with the Binder numbers, for the commit message of the Binder patch."""
+    def kernels(run, mode):
+        st = binders.get(run, {}).get(mode)
+        if not st or "ratio" not in st:
+            return "no result"
+        return (f"{st['unpatched']['tps']:.0f} transactions/s without this patch, "
+                f"{st['patched']['tps']:.0f} with it (time per transaction "
+                f"x{st['ratio']:.3f}, spread {st['ratio_spread_pct']:.1f}%)")
+
+    def micro(run):
+        st = runs.get(run, {})
+        e, a = st.get("rust_elem_inc", {}), st.get("shared_atomic_elem_inc", {})
+        if "ratio" not in e.get("one", {}) or "ratio" not in a.get("all", {}):
+            return None
+        return e, a
+    n = {r: len(binders[r].get("one", {}).get("ratios", [])) for r in binders}
+    text = (f"Measured under QEMU TCG with {cpus} vCPUs on a {cpus}-core VM (not real "
+            f"hardware; ratios only), a ping-pong of binder transactions with replies, "
+            f"one client or one pinned client per CPU, the kernels with and without this "
+            f"patch booted in turns ({n.get('icount', 0)} and {n.get('wall', 0)} rounds). "
+            f"Counting instructions (-icount), one client: {kernels('icount', 'one')}; "
+            f"{cpus} clients: {kernels('icount', 'all')}. "
+            f"Wall clock, one client: {kernels('wall', 'one')}; "
+            f"{cpus} clients: {kernels('wall', 'all')}.")
+    ic, wa = micro("icount"), micro("wall")
+    if ic and wa:
+        text += (f" Alone, an increment of an element of a per-CPU array costs what C's "
+                 f"this_cpu_inc(a[i]) costs ({ic[0]['one']['ratio']:.3f} times its "
+                 f"instructions), and Atomic<u32>::fetch_add() on a shared array, on "
+                 f"{cpus} CPUs at once, {wa[1]['all']['ratio']:.1f} times its wall-clock "
+                 f"time (spread {wa[1]['all']['ratio_spread_pct']:.0f}%).")
+    return text
+
+
+def wrap(text, width=72):
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join(lines + [line]) + "\n"
+
+
 def main():
     prefix, cpus = sys.argv[1], sys.argv[2]
-    runs = {}
+    micro_rounds, binder_rounds, errors = {}, {}, []
     for arg in sys.argv[3:]:
         name, log = arg.split("=", 1)
-        rounds = parse(log)
-        if not rounds:
-            print(f"no benchmark results in {log}")
-            return 1
-        runs[name] = analyse(rounds)
-    json.dump({"cpus": int(cpus), "runs": runs}, open(prefix + ".json", "w"), indent=1)
+        parse(log, micro_rounds.setdefault(name, {}))
+        errors += parse_binder(log, binder_rounds.setdefault(name, {}))
+    if not any(micro_rounds.values()):
+        print("no benchmark results in " + " ".join(sys.argv[3:]))
+        return 1
+    for e in errors:
+        print(f"binder benchmark: {e}")
+    runs = {name: analyse(r) for name, r in micro_rounds.items() if r}
+    binders = {name: analyse_binder(b) for name, b in binder_rounds.items() if b}
+    json.dump({"cpus": int(cpus), "runs": runs, "binder": binders},
+              open(prefix + ".json", "w"), indent=1)
 
     lines = []
     for name, stats in runs.items():
+        bstats = binders.get(name, {})
         lines += [f"### {TITLES.get(name, name)}", ""] + table(stats, cpus) + [""]
         if "shared_atomic_inc" in stats:
             a = stats["shared_atomic_inc"]["all"]
             lines += [f"On all {cpus} CPUs, a shared atomic increment costs {a['ratio']:.1f} "
                       "times a per-CPU one (Rust, static variable).", ""]
-        lines += ["Targets:"] + targets(stats) + [""]
+        if "shared_atomic_elem_inc" in stats:
+            a = stats["shared_atomic_elem_inc"]["all"]
+            lines += [f"On all {cpus} CPUs, `Atomic<u32>::fetch_add` on an element of a shared "
+                      f"array costs {a['ratio']:.1f} times an increment of an element of a "
+                      f"per-CPU array (spread {a['ratio_spread_pct']:.1f}%).", ""]
+        if bstats:
+            lines += ["Binder ping-pong (transactions with replies), with and without the "
+                      "Binder patch:", ""] + binder_table(bstats, cpus) + [""]
+        lines += ["Targets:"] + targets(stats, name, bstats) + [""]
     text = "\n".join(lines)
     open(prefix + ".md", "w").write(text)
     print(text)
+    if binders:
+        binder_text = wrap(commit_text(runs, binders, cpus, binder_rounds))
+        open(prefix + "-binder.txt", "w").write(binder_text)
+        print(binder_text)
 
     try:
         import matplotlib
