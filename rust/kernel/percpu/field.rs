@@ -149,17 +149,13 @@ impl<'a, V: PerCpuBase, E, const N: usize, const OFF: usize> PerCpuField<'a, V, 
     /// elsewhere makes the same check); the compiler removes it for an index it knows.
     #[inline(always)]
     pub fn at(self, index: usize) -> Option<PerCpuElem<'a, V, E, OFF>> {
-        if index < N {
-            // INVARIANT: The array is at `OFF` in every CPU's value (invariant of `self`), and
-            // element `index < N` of it is at `OFF + index * size_of::<E>()`.
-            Some(PerCpuElem {
-                var: self.var,
-                index,
-                _p: PhantomData,
-            })
-        } else {
-            None
-        }
+        // INVARIANT: The array is at `OFF` in every CPU's value (invariant of `self`), and
+        // element `index < N` of it is at `OFF + index * size_of::<E>()`.
+        (index < N).then_some(PerCpuElem {
+            var: self.var,
+            index,
+            _p: PhantomData,
+        })
     }
 }
 
@@ -241,19 +237,15 @@ impl<'a, V: PerCpuBase, E, const M: usize, const OFF: usize> PerCpuElem<'a, V, [
     /// of range.
     #[inline(always)]
     pub fn at(self, index: usize) -> Option<PerCpuElem<'a, V, E, OFF>> {
-        if index < M {
-            // INVARIANT: `self` is element `self.index` of an array of `[E; M]` at `OFF`; its
-            // element `index < M` is element `self.index * M + index` of the same memory seen
-            // as an array of `E` at `OFF`. It does not overflow: it is below the number of `E`
-            // in the value, which fits in memory.
-            Some(PerCpuElem {
-                var: self.var,
-                index: self.index.wrapping_mul(M).wrapping_add(index),
-                _p: PhantomData,
-            })
-        } else {
-            None
-        }
+        // INVARIANT: `self` is element `self.index` of an array of `[E; M]` at `OFF`; its
+        // element `index < M` is element `self.index * M + index` of the same memory seen
+        // as an array of `E` at `OFF`. It does not overflow: it is below the number of `E`
+        // in the value, which fits in memory.
+        (index < M).then_some(PerCpuElem {
+            var: self.var,
+            index: self.index.wrapping_mul(M).wrapping_add(index),
+            _p: PhantomData,
+        })
     }
 }
 
@@ -296,17 +288,13 @@ impl<E, const N: usize, S: StaticPerCpuSymbol<Item = [E; N]>> StaticPerCpu<[E; N
     /// See [`PerCpuField::at`].
     #[inline(always)]
     pub fn at(&self, index: usize) -> Option<PerCpuElem<'_, Self, E, 0>> {
-        if index < N {
-            // INVARIANT: Every CPU's value is a `[E; N]`, whose element `index < N` is at
-            // `index * size_of::<E>()`.
-            Some(PerCpuElem {
-                var: self,
-                index,
-                _p: PhantomData,
-            })
-        } else {
-            None
-        }
+        // INVARIANT: Every CPU's value is a `[E; N]`, whose element `index < N` is at
+        // `index * size_of::<E>()`.
+        (index < N).then_some(PerCpuElem {
+            var: self,
+            index,
+            _p: PhantomData,
+        })
     }
 }
 
@@ -316,16 +304,12 @@ impl<E: Send, const N: usize> DynamicPerCpu<[E; N]> {
     /// See [`PerCpuField::at`].
     #[inline(always)]
     pub fn at(&self, index: usize) -> Option<PerCpuElem<'_, Self, E, 0>> {
-        if index < N {
-            // INVARIANT: As for `StaticPerCpu::at`.
-            Some(PerCpuElem {
-                var: self,
-                index,
-                _p: PhantomData,
-            })
-        } else {
-            None
-        }
+        // INVARIANT: As for `StaticPerCpu::at`.
+        (index < N).then_some(PerCpuElem {
+            var: self,
+            index,
+            _p: PhantomData,
+        })
     }
 }
 

@@ -771,9 +771,8 @@ macro_rules! impl_via {
                 b: Self,
             ) -> Self {
                 // SAFETY: The caller's guarantees hold for the same bits seen as `$u`.
-                let r = unsafe {
-                    <$u>::this_cpu_op::<OP, OFF, INDEXED>(base, index, a as $u, b as $u)
-                };
+                let r =
+                    unsafe { <$u>::this_cpu_op::<OP, OFF, INDEXED>(base, index, a as $u, b as $u) };
                 r as $t
             }
 

@@ -595,14 +595,16 @@ mod tests {
             }};
         }
         each_field!(*v, fill);
-        let mut changed: Option<(u8, CpuId)> = None;
+        // The field and the CPU that `check_ops` last changed.
+        let mut changed: (u8, CpuId);
         macro_rules! verify {
             ($i:expr, $h:expr) => {
                 let h = $h;
                 for cpu in cpumask::online_cpus().iter() {
-                    let expected = match changed {
-                        Some((f, c)) if f == $i && c == cpu => 0,
-                        _ => pattern($i, cpu),
+                    let expected = if changed == ($i, cpu) {
+                        0
+                    } else {
+                        pattern($i, cpu)
                     };
                     assert_eq!(h.remote(cpu)?.read_once(), OpsTestInt::from_u8(expected));
                 }
@@ -612,7 +614,7 @@ mod tests {
             ($i:expr, $h:expr) => {{
                 let h = $h;
                 let cpu = check_ops(&h)?;
-                changed = Some(($i, cpu));
+                changed = ($i, cpu);
                 each_field!(*v, verify);
                 // Restore the pattern on every CPU for the next field.
                 fill!($i, h);
@@ -659,7 +661,10 @@ mod tests {
         assert!(ARRAY.at(usize::MAX).is_none());
         assert!(percpu_field!(MIXED, Mixed, arr).at(5).is_none());
         assert!(percpu_field!(MIXED, Mixed, grid).at(2).is_none());
-        assert!(percpu_field!(MIXED, Mixed, grid).at(1).and_then(|r| r.at(3)).is_none());
+        assert!(percpu_field!(MIXED, Mixed, grid)
+            .at(1)
+            .and_then(|r| r.at(3))
+            .is_none());
         assert!(percpu_field!(MIXED, Mixed, inner.y).at(7).is_none());
         let d = DynamicPerCpu::<[[LocalInt<u64>; 2]; 4]>::new_zeroed(GFP_KERNEL)?;
         assert!(d.at(4).is_none());
