@@ -20,7 +20,8 @@ cpus=${BENCH_CPUS:-2}
 boots=${BENCH_BINDER_BOOTS:-4}
 rounds=${BENCH_BINDER_ROUNDS:-10}
 m=${BENCH_BINDER_M:-3000}
-base=$(bash "$TOP/harness/bench_base.sh") || die "could not build the kernel without the Binder patch"
+base=$(bash "$TOP/harness/bench_base.sh") ||
+	die "could not build the kernel without the Binder patch"
 out=$OUT-$name
 rm -rf "$ROOT/src/bench"
 cp -r "$TOP/bench" "$ROOT/src/bench"
@@ -109,4 +110,5 @@ for ext in md json png; do
 done
 cp "$ROOT/src/bench/report-binder.txt" "$TOP/out/bench-binder.txt"
 log "benchmark done in $SECONDS s"
-log "results in out/bench.md, out/bench.json, out/bench.png, out/bench-binder.txt ($(date -u +%F), $(nproc) host cores)"
+log "results in out/bench.md, out/bench.json, out/bench.png, out/bench-binder.txt" \
+	"($(date -u +%F), $(nproc) host cores)"

@@ -18,7 +18,8 @@ done
 commits=$(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series")
 binder=$(sed -n "${k}p" <<<"$commits")
 base=$(sed -n "$((k - 1))p" <<<"$commits")
-[ -n "$binder" ] && [ -n "$base" ] || die "the series branch has fewer than $k patches (run series.sh)"
+[ -n "$binder" ] && [ -n "$base" ] ||
+	die "the series branch has fewer than $k patches (run series.sh)"
 case $(git -C "$ROOT$SRC" log -1 --format=%s "$binder") in
 *binder*) ;;
 *) die "patch $k of the series branch is not the Binder patch" ;;
@@ -32,7 +33,8 @@ if [ ! -d "$ROOT$wt" ]; then
 fi
 # Rewrites only the files that differ (kbuild then rebuilds only what they touch).
 git -C "$ROOT$wt" checkout -q -f --detach "$base" || die "could not check out $base in $ROOT$wt"
-log "kernel without the Binder patch: $(git -C "$ROOT$SRC" log -1 --oneline "$base") ($((k - 1)) patches)"
+log "kernel without the Binder patch ($((k - 1)) patches):" \
+	"$(git -C "$ROOT$SRC" log -1 --oneline "$base")"
 # lib.sh appends the toolchain to the name again.
 name=${BUILD_NAME%-"$TOOLCHAIN"}-nobinder
 IN_DIR=$wt BUILD_NAME=$name bash "$TOP/harness/build.sh" "$@" >&2
