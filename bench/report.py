@@ -168,16 +168,16 @@ def targets(stats, run, bstats):
         if "ratio" in v.get(mode, {}):
             r = v[mode]["ratio"]
             verdict = ("met" if r <= 1.02 else "NOT met") if run == "icount" else \
-                "(the target is instruction-counted)"
+                "(icount only)"
             out.append(f"- rust_elem_inc / c_elem_inc, {mode}: {r:.3f} (target <= 1.02): "
                        f"{verdict}")
     st = bstats.get("one", {})
     if "ratio" in st:
         r = st["ratio"]
         verdict = ("met" if r <= 1.00 else "NOT met") if run == "icount" else \
-            "(the target is instruction-counted)"
+            "(icount only)"
         out.append(f"- Binder, one client, time per transaction with/without the patch: "
-                   f"{r:.4f} (target <= 1.00): {verdict}")
+                   f"{r:.4f} (<= 1.00): {verdict}")
     for case, base, limit in [("rust_this_cpu_inc_static", "c_this_cpu_inc", 1.05),
                               ("rust_this_cpu_inc_dynamic", "c_this_cpu_inc_dynamic", 1.05),
                               ("rust_guarded_inc", "c_get_cpu_ptr_inc", 1.10)]:
@@ -272,9 +272,9 @@ def main():
                       "times a per-CPU one (Rust, static variable).", ""]
         if "shared_atomic_elem_inc" in stats:
             a = stats["shared_atomic_elem_inc"]["all"]
-            lines += [f"On all {cpus} CPUs, `Atomic<u32>::fetch_add` on an element of a shared "
-                      f"array costs {a['ratio']:.1f} times an increment of an element of a "
-                      f"per-CPU array (spread {a['ratio_spread_pct']:.1f}%).", ""]
+            lines += [f"On all {cpus} CPUs, a shared `Atomic<u32>` array element costs "
+                      f"{a['ratio']:.1f} times a per-CPU one "
+                      f"(spread {a['ratio_spread_pct']:.1f}%).", ""]
         if bstats:
             lines += ["Binder ping-pong (transactions with replies), with and without the "
                       "Binder patch:", ""] + binder_table(bstats, cpus) + [""]
