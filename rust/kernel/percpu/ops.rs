@@ -770,10 +770,9 @@ macro_rules! impl_via {
                 a: Self,
                 b: Self,
             ) -> Self {
+                let (a, b) = (a as $u, b as $u);
                 // SAFETY: The caller's guarantees hold for the same bits seen as `$u`.
-                let r =
-                    unsafe { <$u>::this_cpu_op::<OP, OFF, INDEXED>(base, index, a as $u, b as $u) };
-                r as $t
+                unsafe { <$u>::this_cpu_op::<OP, OFF, INDEXED>(base, index, a, b) as $t }
             }
 
             #[inline(always)]
