@@ -514,6 +514,8 @@ mod tests {
         arr: [LocalInt<u32>; 5],
         grid: [[LocalInt<u16>; 3]; 2],
         inner: Inner,
+        wide: [LocalInt<u64>; 2],
+        signed: [LocalInt<i32>; 3],
     }
 
     #[derive(Zeroable)]
@@ -539,6 +541,8 @@ mod tests {
             x: LocalInt::new(0),
             y: [const { LocalInt::new(0) }; 7],
         },
+        wide: [const { LocalInt::new(0) }; 2],
+        signed: [const { LocalInt::new(0) }; 3],
     });
 
     /// The value field `field` holds on `cpu` in `check_fields`: distinct for the fields of one
@@ -551,7 +555,7 @@ mod tests {
 
     /// Expands `$do!(index, handle)` for every field and a few elements of the `Mixed` variable
     /// `$v`, returning the error of any that fails. The elements are the first and last of
-    /// each array and ones of the nested arrays and struct.
+    /// each array, ones of the nested arrays and struct, and elements of `u64` and `i32`.
     macro_rules! each_field {
         ($v:expr, $do:ident) => {{
             let arr = percpu_field!($v, Mixed, arr);
@@ -577,6 +581,8 @@ mod tests {
             $do!(17, percpu_field!($v, Mixed, inner.x));
             $do!(18, y.at(0).ok_or(EINVAL)?);
             $do!(19, y.at(6).ok_or(EINVAL)?);
+            $do!(20, percpu_field!($v, Mixed, wide).at(1).ok_or(EINVAL)?);
+            $do!(21, percpu_field!($v, Mixed, signed).at(2).ok_or(EINVAL)?);
         }};
     }
 
