@@ -11,7 +11,7 @@ export ARCH
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
-.PHONY: run test test-up stress bench check series series-check tree build fmt codegen
+.PHONY: run test test-up stress test-rt bench check series series-check tree build fmt codegen
 
 run:
 	$(H)/series.sh
@@ -34,6 +34,13 @@ stress:
 	$(H)/series.sh
 	BUILD_NAME=$(ARCH)-debug $(H)/build.sh config/base.config config/percpu.config config/debug.config
 	BUILD_NAME=$(ARCH)-debug QEMU_TIMEOUT=1500 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
+
+# All tests on a PREEMPT_RT kernel with DEBUG_ATOMIC_SLEEP and lockdep (issue #14, first cut):
+# any report fails the run.
+test-rt:
+	$(H)/series.sh
+	BUILD_NAME=$(ARCH)-rt $(H)/build.sh config/base.config config/percpu.config config/rt.config
+	BUILD_NAME=$(ARCH)-rt QEMU_TIMEOUT=1500 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
 
 check:
 	$(H)/check.sh
