@@ -21,8 +21,8 @@ use core::marker::PhantomData;
 /// A per-CPU variable that fields and elements can be taken from: a static one
 /// ([`define_per_cpu!`](super::define_per_cpu)) or a [`DynamicPerCpu`].
 ///
-/// The trait is sealed and not meant to be named outside the kernel crate; it is public because
-/// [`percpu_field!`] expands to code that names it.
+/// Sealed through its supertrait [`PerCpu`]; public only because it bounds the public types
+/// and impls of [`PerCpuField`] and [`PerCpuElem`].
 ///
 /// # Safety
 ///

@@ -220,7 +220,8 @@ pub mod op {
     pub const ADD_RETURN: u8 = 7;
     /// `this_cpu_cmpxchg`.
     pub const CMPXCHG: u8 = 8;
-    /// `this_cpu_xchg`, as the `cmpxchg` loop of `__percpu_asm!` on x86-64.
+    /// `this_cpu_xchg`: on x86-64 the `cmpxchg` loop of `__percpu_asm!`, which whole variables
+    /// use without inline helpers (with them, the C macro) and fields and elements always.
     pub const XCHG: u8 = 9;
 }
 
@@ -397,27 +398,6 @@ macro_rules! __percpu_op {
     };
 }
 
-/// Expands to the operation `$op` of [`PerCpuInteger::this_cpu_op`] (the `OP`, `OFF` and
-/// `INDEXED` of that method) at the per-CPU address `$base + $off`, plus `$index` times the width
-/// if `$indexed`. Arguments otherwise as for [`__percpu_op!`]. To be used inside an `unsafe`
-/// block, with the guarantees [`__percpu_asm!`] requires for that address.
-#[doc(hidden)]
-#[macro_export]
-#[cfg(all(CONFIG_X86_64, not(testlib)))]
-macro_rules! __percpu_op_at {
-    ($op:expr, $off:expr, $indexed:expr, $w:tt, $u:ty, $base:expr, $index:expr, $a:expr,
-     $b:expr) => {
-        if $indexed {
-            $crate::__percpu_op!($op, $w, "[{p} + {i}*{sc} + {o}]",
-                [p = in(reg) $base, i = in(reg) $index, sc = const ::core::mem::size_of::<$u>(),
-                 o = const $off], $u, $a, $b)
-        } else {
-            $crate::__percpu_op!($op, $w, "[{p} + {o}]", [p = in(reg) $base, o = const $off], $u,
-                $a, $b)
-        }
-    };
-}
-
 /// The arithmetic items of [`PerCpuInteger`] for an unsigned type, the same on every
 /// architecture.
 macro_rules! unsigned_arith {
@@ -472,10 +452,20 @@ macro_rules! impl_unsigned {
                 a: Self,
                 b: Self,
             ) -> Self {
-                // SAFETY: By the safety requirements, the address is the per-CPU address of a
-                // valid `Self` that only `this_cpu` operations and atomic loads access, as the
-                // macro requires.
-                unsafe { crate::__percpu_op_at!(OP, OFF, INDEXED, $w, Self, base, index, a, b) }
+                // SAFETY: By the safety requirements, `base + OFF` (plus `index` times the width if
+                // `INDEXED`) is the per-CPU address of a valid `Self` that only `this_cpu`
+                // operations and atomic loads access, as `__percpu_asm!` requires of its memory
+                // operand.
+                unsafe {
+                    if INDEXED {
+                        crate::__percpu_op!(OP, $w, "[{p} + {i}*{sc} + {o}]",
+                            [p = in(reg) base, i = in(reg) index, sc = const size_of::<Self>(),
+                             o = const OFF], Self, a, b)
+                    } else {
+                        crate::__percpu_op!(OP, $w, "[{p} + {o}]",
+                            [p = in(reg) base, o = const OFF], Self, a, b)
+                    }
+                }
             }
 
             #[inline(always)]
@@ -560,7 +550,7 @@ macro_rules! impl_unsigned {
             #[inline(always)]
             unsafe fn this_cpu_xchg(ptr: *mut Self, val: Self) -> Self {
                 // SAFETY: As in `this_cpu_read`.
-                unsafe { crate::__percpu_asm!(xchg, $w, "[{p}]", [p = in(reg) ptr], Self, val) }
+                unsafe { Self::this_cpu_op::<{ op::XCHG }, 0, false>(ptr.cast(), 0, val, 0) }
             }
 
             #[cfg(not(CONFIG_RUST_INLINE_HELPERS))]

@@ -58,7 +58,7 @@ impl<T> StaticPerCpuSlot<T> {
 /// On x86-64, [`StaticPerCpuSymbol::this_cpu_op`] is the `this_cpu` operations whose
 /// instructions name the variable's symbol (`incq %gs:var(%rip)`), exactly as the C macros do;
 /// the macros generate it with `__percpu_sym_ops!`. Elsewhere, and for `xchg` and
-/// `try_cmpxchg`, [`ThisCpuOps`] uses the variable's address.
+/// `try_cmpxchg` on a whole variable, [`ThisCpuOps`] uses the variable's address.
 ///
 /// # Safety
 ///
@@ -95,8 +95,10 @@ pub unsafe trait StaticPerCpuSymbol {
 /// [`define_per_cpu!`] and [`declare_extern_per_cpu!`] generate, whose safety requirements say
 /// that `$slot` is the per-CPU variable.
 ///
-/// `xchg` and `try_cmpxchg` are not here: [`ThisCpuOps`] uses the variable's address for them,
-/// which inlines the C macro when `CONFIG_RUST_INLINE_HELPERS` is set (see `PerCpuInteger`).
+/// `try_cmpxchg` is not here, and a whole variable does not use `xchg` from here:
+/// [`ThisCpuOps`] uses the variable's address for them, which inlines the C macro when
+/// `CONFIG_RUST_INLINE_HELPERS` is set (see `PerCpuInteger`). Fields and elements of a static
+/// variable use the `xchg` of the table.
 #[doc(hidden)]
 #[macro_export]
 #[cfg(all(CONFIG_X86_64, not(testlib)))]
