@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boots the built kernel in QEMU (TCG) with an initramfs that loads and unloads the sample.
-# Usage: boot.sh run|test   Console log: $TOP/out/<build>-<mode>.log
+# Usage: boot.sh run|test|lockdep   Console log: $TOP/out/<build>-<mode>.log
 #   run:  KUnit off; prints the sample's output.
 #   test: KUnit runs the rust_* suites at boot; results are parsed with kunit.py.
+#   lockdep: KUnit runs lockdep_rust_percpu alone (no sample, no Binder): it must pass and
+#         the console must hold exactly its report, lockdep's "possible circular locking
+#         dependency" between percpu_lockdep_a and percpu_lockdep_b, and nothing else.
 # Prints "N passed, N failed" (test) and exits non-zero on any failure.
 
 . "$(dirname "$0")/lib.sh"
@@ -15,6 +18,7 @@ out=$OUT-$name
 smp=${SMP:-4}
 tmo=${QEMU_TIMEOUT:-600}
 glob=${KUNIT_GLOB:-rust_*}
+[ "$mode" != lockdep ] || glob=lockdep_rust_percpu
 kernel=$ROOT$out/$KIMAGE
 ko=$ROOT$out/samples/rust/rust_percpu.ko
 [ -f "$kernel" ] || die "no kernel at $kernel: build first"
@@ -26,7 +30,10 @@ log_file=$TOP/out/$name-$mode.log
 ird=/src/initramfs-$name
 initramfs_tree "$ird"
 [ "$mode" != test ] || binder_programs "$ird"
-if grep -q '^CONFIG_SAMPLE_RUST_PERCPU=y' "$ROOT$out/.config"; then
+if [ "$mode" = lockdep ]; then
+	ko=/nonexistent
+	rm -f "$ROOT$ird/rust_percpu.ko" "$ROOT$ird/bin/binder_stats"
+elif grep -q '^CONFIG_SAMPLE_RUST_PERCPU=y' "$ROOT$out/.config"; then
 	ko=/nonexistent  # built in: it ran at boot
 else
 	cp "$ko" "$ROOT$ird/rust_percpu.ko" || die "no sample module at $ko"
@@ -72,7 +79,7 @@ INIT
 initramfs_pack "$ird"
 
 append="panic=-1 oops=panic"
-if [ "$mode" = test ]; then
+if [ "$mode" != run ]; then
 	append="$append kunit.enable=1 kunit.filter_glob=$glob"
 else
 	append="$append kunit.enable=0"
@@ -92,13 +99,28 @@ fail=0
 pass=0
 # Anything the kernel reports as a bug fails the run.
 reports=$(grep -nE 'BUG:|WARNING:|Oops|Kernel panic|general protection|KASAN:|UBSAN:|Call Trace:|suspicious RCU usage|circular locking|sleeping function called|smp_processor_id\(\) in preemptible|possible recursive locking' "$log_file" | head -20 || true)
+if [ "$mode" = lockdep ]; then
+	# The one expected report: its title and its stack trace, between our two classes.
+	expected='WARNING: possible circular locking dependency detected|Call Trace:'
+	circ=$(grep -c 'WARNING: possible circular locking dependency detected' "$log_file" || true)
+	traces=$(grep -c 'Call Trace:' "$log_file" || true)
+	if [ "$circ" = 1 ] && [ "$traces" -le 1 ] && grep -q 'percpu_lockdep_a' "$log_file" &&
+		grep -q 'percpu_lockdep_b' "$log_file"; then
+		log "lockdep reported the wrong nesting of percpu_lockdep_a and percpu_lockdep_b"
+		pass=$((pass + 1))
+		reports=$(grep -vE "$expected" <<<"$reports" || true)
+	else
+		echo "lockdep did not report the wrong nesting (exactly once, naming both locks)" >&2
+		fail=$((fail + 1))
+	fi
+fi
 if [ -n "$reports" ]; then
 	echo "kernel reports in the console log ($log_file):" >&2
 	echo "$reports" >&2
 	fail=$((fail + 1))
 fi
 
-if [ "$mode" = test ]; then
+if [ "$mode" != run ]; then
 	# kunit.py parses the TAP part of the console (everything before userspace starts).
 	sed -n '1,/harness: userspace up/p' "$log_file" >"$ROOT/src/kunit-$name.log"
 	IN_DIR=$SRC in_root "python3 tools/testing/kunit/kunit.py parse /src/kunit-$name.log" \
@@ -149,6 +171,11 @@ binder_result() { # program, its last line (an extended regex)
 	pass=$((pass + p))
 	fail=$((fail + f))
 }
+if [ "$mode" = lockdep ]; then
+	echo "$pass passed, $fail failed"
+	[ $fail = 0 ]
+	exit
+fi
 if [ "$mode" = test ]; then
 	binder_result binder_stats '^binder_stats: [0-9]+ passed, [0-9]+ failed$'
 	binder_result binderfs_test '^# Totals: '

@@ -31,5 +31,13 @@ add_counts "$tmp" $st
 st=0
 bash "$TOP/harness/boot.sh" test | tee "$tmp" || st=$?
 add_counts "$tmp" $st
+# Kernels with the lockdep suite of the local locks (debug and PREEMPT_RT) boot once more to run
+# it alone: its report turns lockdep off.
+if grep -q '^CONFIG_RUST_PERCPU_LOCKDEP_KUNIT_TEST=y' "$ROOT$OUT-$BUILD_NAME/.config" &&
+	{ [ -z "${KUNIT_GLOB:-}" ] || [ "$KUNIT_GLOB" = 'rust_*' ]; }; then
+	st=0
+	bash "$TOP/harness/boot.sh" lockdep | tee "$tmp" || st=$?
+	add_counts "$tmp" $st
+fi
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

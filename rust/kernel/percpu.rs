@@ -38,6 +38,14 @@
 //! - [`PerCpu::get_mut`] gives `Pin<&mut T>` and is `unsafe`: nothing but the caller can rule
 //!   out a nested or interrupt-context access. A `RefCell` under interrupts off is the safe way
 //!   to get exclusive access.
+//! - A [`MigrateGuard`] (the C `migrate_disable()`) keeps the task on its CPU but lets it be
+//!   preempted and sleep: enough for [`PerCpu::get`] (see [`CpuStable`]), not for the two
+//!   accessors above.
+//! - Data that one task at a time may change, with no `unsafe`, goes in a [`LocalLocked`]: its
+//!   [`LocalLock::lock`] takes the current CPU's local lock (the C `local_lock_t`, which is a
+//!   sleeping per-CPU spinlock on `CONFIG_PREEMPT_RT`) and dereferences to the value mutably.
+//!   This is the way to lock per-CPU data on every kernel; a [`SpinLock`] under a
+//!   [`CpuGuard`] is wrong on `CONFIG_PREEMPT_RT`.
 //! - [`PerCpu::remote`] and [`PerCpu::iter`] give `&T` to any possible CPU's slot for
 //!   `T: Sync`.
 //! - Per-CPU integers ([`LocalInt`]) are changed with the `this_cpu` operations of
@@ -94,17 +102,22 @@
 mod access;
 mod dynamic;
 mod field;
+mod local_lock;
 mod ops;
 mod ptr;
 #[cfg(CONFIG_RUST_PERCPU_KUNIT_TEST)]
 mod selftests;
 mod statics;
 
-pub use crate::preempt::CpuGuard;
+pub use crate::preempt::{
+    CpuGuard,
+    MigrateGuard, //
+};
 
 pub use self::{
     access::{
         CpuPinned,
+        CpuStable,
         PerCpu,
         PerCpuIter, //
     },
@@ -114,6 +127,12 @@ pub use self::{
         PerCpuBase,
         PerCpuElem,
         PerCpuField, //
+    },
+    local_lock::{
+        new_local_locked,
+        LocalLock,
+        LocalLockGuard,
+        LocalLocked, //
     },
     ops::{
         LocalInt,

@@ -83,3 +83,71 @@ impl Drop for CpuGuard {
         unsafe { bindings::preempt_enable() };
     }
 }
+
+/// A guard that keeps the current task on its CPU for as long as it exists, like the C
+/// `migrate_disable()`.
+///
+/// Unlike [`CpuGuard`], the task stays preemptible and may sleep: other tasks run on this CPU
+/// meanwhile, but the scheduler does not move this one to another CPU. So "the current CPU" is
+/// stable, but nothing is exclusive: the guard proves enough for shared references to per-CPU
+/// data that is [`Sync`] ([`PerCpu::get`]), and nothing that needs exclusion from other tasks
+/// (see [`CpuStable`]).
+///
+/// While the guard exists, the CPU cannot be taken offline; hold it briefly. The guard is
+/// neither [`Send`] nor [`Sync`]. Leaking it is safe but keeps the task on this CPU for good.
+///
+/// [`PerCpu::get`]: crate::percpu::PerCpu::get
+/// [`CpuStable`]: crate::percpu::CpuStable
+///
+/// # Invariants
+///
+/// The guard owns one level of `migrate_disable()` of the task that created it, and it never
+/// leaves that task.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::preempt::MigrateGuard;
+///
+/// let guard = MigrateGuard::new();
+/// let cpu = guard.cpu();
+/// // The task may be preempted here, even sleep, but it stays on `cpu`.
+/// kernel::time::delay::fsleep(kernel::time::Delta::from_micros(10));
+/// assert_eq!(cpu, guard.cpu());
+/// ```
+#[doc(alias = "migrate_disable")]
+#[must_use = "migration is enabled again as soon as the guard is dropped"]
+pub struct MigrateGuard(NotThreadSafe);
+
+impl MigrateGuard {
+    /// Disables migration of the current task and returns a guard that enables it again when
+    /// dropped.
+    #[allow(
+        clippy::new_without_default,
+        reason = "disabling migration is not a default value; `Default` would hide it"
+    )]
+    #[inline]
+    pub fn new() -> Self {
+        // SAFETY: Disabling migration has no precondition; `drop` gives the level back.
+        unsafe { bindings::migrate_disable() };
+        // INVARIANT: Migration was just disabled for this task, and `NotThreadSafe` keeps the
+        // guard in it.
+        Self(NotThreadSafe)
+    }
+
+    /// Returns the CPU this task runs on, which cannot change while the guard exists.
+    #[doc(alias = "smp_processor_id")]
+    #[inline]
+    pub fn cpu(&self) -> CpuId {
+        CpuId::current()
+    }
+}
+
+impl Drop for MigrateGuard {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, this guard owns one level of `migrate_disable()` of
+        // the current task, which is given back here.
+        unsafe { bindings::migrate_enable() };
+    }
+}

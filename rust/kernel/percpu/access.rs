@@ -25,6 +25,28 @@ pub(super) mod sealed {
     impl Proof for crate::preempt::CpuGuard {}
     impl Proof for crate::interrupt::LocalInterruptDisabled {}
 
+    /// Seals [`CpuStable`](super::CpuStable).
+    pub trait Stable {
+        /// With `CONFIG_RUST_PERCPU_HARDENED`, checks what the proof promises, where a proof
+        /// can promise more than its constructor did.
+        #[inline(always)]
+        fn hardened_check() {}
+    }
+
+    impl Stable for crate::preempt::CpuGuard {
+        #[inline(always)]
+        fn hardened_check() {
+            super::hardened_check_pinned();
+        }
+    }
+    impl Stable for crate::interrupt::LocalInterruptDisabled {
+        #[inline(always)]
+        fn hardened_check() {
+            super::hardened_check_pinned();
+        }
+    }
+    impl Stable for crate::preempt::MigrateGuard {}
+
     /// Seals [`PerCpu`](super::PerCpu).
     pub trait Variable {}
 }
@@ -59,6 +81,40 @@ unsafe impl CpuPinned for CpuGuard {}
 // it `!Send` and `!Sync`.
 unsafe impl CpuPinned for LocalInterruptDisabled {}
 
+/// A proof that the current task stays on the current CPU while the proof is borrowed, though
+/// other tasks may run on this CPU meanwhile.
+///
+/// Implemented by every [`CpuPinned`] proof ([`CpuGuard`], [`LocalInterruptDisabled`]), by
+/// [`MigrateGuard`] (migration disabled, the task preemptible) and by the guard of a local
+/// lock. It is what [`PerCpu::get`] needs: a shared
+/// reference to a [`Sync`] value may coexist with those of other tasks, interrupt handlers and
+/// CPUs, so only "the current CPU" has to stay the same. The accessors that hand out a value
+/// that only one task may use at a time ([`PerCpu::get_with_irq_off`], [`PerCpu::get_mut`])
+/// need more and do not accept it. Under a `MigrateGuard` alone the task may sleep.
+///
+/// This trait is sealed: a new proof type needs a review of every accessor.
+///
+/// [`MigrateGuard`]: crate::preempt::MigrateGuard
+///
+/// # Safety
+///
+/// For as long as a value of the implementing type exists, the task that created it runs on
+/// the same CPU, and the value cannot move to, or be shared with, another task (the type is
+/// `!Send` and `!Sync`).
+pub unsafe trait CpuStable: sealed::Stable {}
+
+// SAFETY: A `CpuPinned` proof keeps its task on its CPU and is `!Send` and `!Sync` (safety
+// requirements of `CpuPinned`).
+unsafe impl CpuStable for CpuGuard {}
+
+// SAFETY: As for `CpuGuard`: `LocalInterruptDisabled` is `CpuPinned`.
+unsafe impl CpuStable for LocalInterruptDisabled {}
+
+// SAFETY: By its type invariant, migration of the task that created a `MigrateGuard` is disabled
+// while it exists, so the task stays on its CPU, and its `NotThreadSafe` field makes it `!Send`
+// and `!Sync`.
+unsafe impl CpuStable for crate::preempt::MigrateGuard {}
+
 /// A per-CPU variable, static or dynamic: one `Self::Item` for every possible CPU.
 ///
 /// Implemented by the static and the dynamic per-CPU variables of this module; generic code
@@ -78,26 +134,28 @@ pub unsafe trait PerCpu: sealed::Variable {
     #[doc(hidden)]
     fn ptr(&self) -> PerCpuPtr<Self::Item>;
 
-    /// Returns the current CPU's value, for as long as the task stays pinned.
+    /// Returns the current CPU's value, for as long as the task stays on this CPU.
     ///
-    /// `_pinned` is a [`CpuGuard`] or a [`LocalInterruptDisabled`]; the reference cannot
-    /// outlive the borrow of it, and the caller must not sleep meanwhile. Interrupt handlers and
-    /// other CPUs may hold references to the same value at the same time, hence
-    /// `Self::Item: Sync`.
+    /// `_pinned` is a [`CpuStable`] proof: a [`CpuGuard`], a [`LocalInterruptDisabled`], a
+    /// [`MigrateGuard`](crate::preempt::MigrateGuard) or a local lock's guard; the reference
+    /// cannot outlive the borrow of it. Under a `CpuGuard` or with interrupts off the caller must
+    /// not sleep; under a `MigrateGuard` it may. Interrupt handlers, other tasks and other CPUs
+    /// may hold references to the same value at the same time, hence `Self::Item: Sync`.
     ///
     /// # Panics
     ///
-    /// With `CONFIG_RUST_PERCPU_HARDENED`, panics if the task is preemptible after all.
+    /// With `CONFIG_RUST_PERCPU_HARDENED`, panics if a [`CpuGuard`] or
+    /// [`LocalInterruptDisabled`] proof finds the task preemptible after all.
     #[doc(alias("this_cpu_ptr", "get_cpu_ptr"))]
     #[inline]
-    fn get<'a, G: CpuPinned>(&'a self, _pinned: &'a G) -> &'a Self::Item
+    fn get<'a, G: CpuStable>(&'a self, _pinned: &'a G) -> &'a Self::Item
     where
         Self::Item: Sync,
     {
-        hardened_check_pinned();
+        G::hardened_check();
         // SAFETY: By the safety requirements of `PerCpu`, the current CPU's slot holds an
         // initialised `Item` for the lifetime of `&'a self`. `_pinned` keeps the task on this
-        // CPU for `'a` (safety requirements of `CpuPinned`), so the address stays the one of
+        // CPU for `'a` (safety requirements of `CpuStable`), so the address stays the one of
         // this CPU's slot. Only shared references to the slot exist outside unsafe code, and
         // `Item: Sync` allows them to coexist.
         unsafe { &*self.ptr().this_cpu_ptr() }

@@ -52,10 +52,14 @@
 mod access;
 mod ptr;
 
-pub use crate::preempt::CpuGuard;
+pub use crate::preempt::{
+    CpuGuard,
+    MigrateGuard, //
+};
 
 pub use self::access::{
     CpuPinned,
+    CpuStable,
     PerCpu,
     PerCpuIter, //
 };

@@ -54,11 +54,15 @@ mod access;
 mod ptr;
 mod statics;
 
-pub use crate::preempt::CpuGuard;
+pub use crate::preempt::{
+    CpuGuard,
+    MigrateGuard, //
+};
 
 pub use self::{
     access::{
         CpuPinned,
+        CpuStable,
         PerCpu,
         PerCpuIter, //
     },

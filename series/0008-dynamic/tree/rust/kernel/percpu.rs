@@ -55,11 +55,15 @@ mod dynamic;
 mod ptr;
 mod statics;
 
-pub use crate::preempt::CpuGuard;
+pub use crate::preempt::{
+    CpuGuard,
+    MigrateGuard, //
+};
 
 pub use self::{
     access::{
         CpuPinned,
+        CpuStable,
         PerCpu,
         PerCpuIter, //
     },

@@ -93,11 +93,15 @@ mod ops;
 mod ptr;
 mod statics;
 
-pub use crate::preempt::CpuGuard;
+pub use crate::preempt::{
+    CpuGuard,
+    MigrateGuard, //
+};
 
 pub use self::{
     access::{
         CpuPinned,
+        CpuStable,
         PerCpu,
         PerCpuIter, //
     },

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <linux/local_lock.h>
+
+/*
+ * Initialises one CPU's local_lock_t with the lockdep class @key, like
+ * local_lock_init() with a class of the caller's instead of one per call site.
+ */
+__rust_helper void rust_helper___local_lock_init(local_lock_t *lock,
+						 const char *name,
+						 struct lock_class_key *key)
+{
+#ifdef CONFIG_PREEMPT_RT
+	__spin_lock_init(lock, name, key, true);
+#elif defined(CONFIG_DEBUG_LOCK_ALLOC)
+	debug_check_no_locks_freed((void *)lock, sizeof(*lock));
+	lockdep_init_map_type(&lock->dep_map, name, key, 0, LD_WAIT_CONFIG,
+			      LD_WAIT_INV, LD_LOCK_PERCPU);
+	lock->owner = NULL;
+#endif
+}
+
+/* The operations take the per-CPU address and lock the current CPU's lock. */
+
+__rust_helper void rust_helper_local_lock(local_lock_t __percpu *lock)
+{
+	local_lock(lock);
+}
+
+__rust_helper void rust_helper_local_unlock(local_lock_t __percpu *lock)
+{
+	local_unlock(lock);
+}
+
+__rust_helper unsigned long
+rust_helper_local_lock_irqsave(local_lock_t __percpu *lock)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(lock, flags);
+	return flags;
+}
+
+__rust_helper void
+rust_helper_local_unlock_irqrestore(local_lock_t __percpu *lock,
+				    unsigned long flags)
+{
+	local_unlock_irqrestore(lock, flags);
+}

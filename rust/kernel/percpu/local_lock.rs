@@ -1,0 +1,686 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-CPU data under a local lock, the C `local_lock_t`.
+//!
+//! C header: [`include/linux/local_lock.h`](srctree/include/linux/local_lock.h)
+//!
+//! A local lock protects the current CPU's value of a per-CPU variable against the other tasks
+//! (and, in its `irqsave` form, the interrupt handlers) of the same CPU. On ordinary kernels
+//! taking it disables preemption (or interrupts); on `CONFIG_PREEMPT_RT` kernels it disables
+//! migration and takes a per-CPU spinlock, which sleeps, so the section stays preemptible.
+//! Either way lockdep sees it, and the holder gets `&mut` access to the value with no `unsafe`.
+//! See `Documentation/locking/locktypes.rst`.
+
+use super::{
+    access::sealed,
+    ptr::PerCpuPtr,
+    CpuStable,
+    PerCpu, //
+};
+use crate::{
+    prelude::*,
+    str::CStr,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        LockClassKey,
+    },
+    types::{
+        NotThreadSafe,
+        Opaque, //
+    },
+};
+use pin_init::Wrapper;
+use core::{
+    cell::UnsafeCell,
+    ops::{
+        Deref,
+        DerefMut, //
+    },
+};
+
+/// One CPU's value of a per-CPU variable, protected by that CPU's local lock.
+///
+/// Make a per-CPU variable of it with [`DynamicPerCpu::new_with`] and [`new_local_locked!`],
+/// then take the current CPU's lock with [`LocalLock::lock`] (task context) or
+/// [`LocalLock::lock_irqsave`] (where interrupt handlers take it too). The value may be built
+/// in place by a pin-initializer; it is only reached through the lock's guard.
+///
+/// The lock is the C `local_lock_t`: `preempt_disable()` (or `local_irq_save()`) plus lockdep's
+/// view of it on ordinary kernels, `migrate_disable()` plus a per-CPU `spinlock_t` on
+/// `CONFIG_PREEMPT_RT`. Besides it, each value has a flag that says whether its guard exists,
+/// so that taking the same CPU's lock again while it is held (by the same task, or by an
+/// interrupt handler that interrupted the holder) panics instead of handing out a second
+/// `&mut` (on `CONFIG_PREEMPT_RT` a second lock by the same task deadlocks on the spinlock
+/// first; lockdep reports both).
+///
+/// [`DynamicPerCpu::new_with`]: super::DynamicPerCpu::new_with
+///
+/// # Invariants
+///
+/// - `lock` was initialised by `__local_lock_init` when the value was made.
+/// - `data` is only accessed through a [`LocalLockGuard`] of this value, which exists only while
+///   the task that made it holds this CPU's lock; `held` is true exactly while one exists.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     new_local_locked,
+///     percpu::{
+///         DynamicPerCpu,
+///         LocalLock,
+///         LocalLocked, //
+///     },
+/// };
+///
+/// // A small per-CPU cache of free slot numbers, as a driver might keep.
+/// struct Cache {
+///     free: [u32; 8],
+///     len: usize,
+/// }
+///
+/// let caches = DynamicPerCpu::<LocalLocked<Cache>>::new_with(
+///     |_| new_local_locked!(Cache { free: [0; 8], len: 0 }),
+///     GFP_KERNEL,
+/// )?;
+///
+/// // Exclusive access to this CPU's cache: no other task on this CPU runs the same section
+/// // meanwhile, and no `unsafe` is needed.
+/// let mut cache = caches.lock();
+/// let len = cache.len;
+/// cache.free[len] = 42;
+/// cache.len += 1;
+/// assert_eq!(cache.free[cache.len - 1], 42);
+/// drop(cache);
+/// # Ok::<(), Error>(())
+/// ```
+#[doc(alias("local_lock_t", "local_lock_init"))]
+#[repr(C)]
+#[pin_data]
+pub struct LocalLocked<T> {
+    /// First, so that the per-CPU address of the value is the one of its lock.
+    #[pin]
+    lock: Opaque<bindings::local_lock_t>,
+    held: Atomic<bool>,
+    #[pin]
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: Moving a `LocalLocked<T>` moves the `T` it holds; the lock itself belongs to no task
+// until it is taken, and it is never taken outside the per-CPU memory it is made in.
+unsafe impl<T: Send> Send for LocalLocked<T> {}
+
+// SAFETY: A shared `&LocalLocked<T>` gives no access to the `T`: it is only reached through a
+// `LocalLockGuard`, made by `LocalLock` methods that take the current CPU's lock and require
+// `T: Send`; the lock and the flag are only changed through the C functions and atomics.
+unsafe impl<T: Send> Sync for LocalLocked<T> {}
+
+impl<T> LocalLocked<T> {
+    /// Returns an initializer of a value and its lock, with the lockdep class `key`.
+    ///
+    /// Use [`new_local_locked!`], which makes the name and the class for the call site.
+    pub fn new<E>(
+        data: impl PinInit<T, E>,
+        name: &'static CStr,
+        key: Pin<&'static LockClassKey>,
+    ) -> impl PinInit<Self, E> {
+        pin_init::pin_init!(Self {
+            lock <- Opaque::try_ffi_init(|slot| {
+                // SAFETY: `slot` is valid for writes while the closure runs, and `name` and
+                // `key` live forever; `__local_lock_init` initialises the lock in place.
+                unsafe { bindings::__local_lock_init(slot, name.as_char_ptr(), key.as_ptr()) };
+                Ok(())
+            }),
+            held: Atomic::new(false),
+            data <- UnsafeCell::pin_init(data),
+        }? E)
+    }
+}
+
+/// Makes an initializer of a [`LocalLocked`] value, with a lockdep class for the call site.
+///
+/// `new_local_locked!(INIT)` or `new_local_locked!(INIT, "name")`, where `INIT` is a value or a
+/// pin-initializer of it. All CPUs' values made at one call site share one lockdep class, as
+/// the C `local_lock_init()` in a loop over the CPUs does.
+#[macro_export]
+macro_rules! new_local_locked {
+    ($inner:expr $(, $name:literal)? $(,)?) => {
+        $crate::percpu::LocalLocked::new(
+            $inner,
+            $crate::optional_name!($($name)?),
+            $crate::static_lock_class!(),
+        )
+    };
+}
+pub use new_local_locked;
+
+/// The local lock operations of a per-CPU variable of [`LocalLocked`] values.
+///
+/// Implemented by every [`PerCpu`] variable whose item is a `LocalLocked<T>`.
+pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
+    /// Takes the current CPU's lock and returns a guard to the current CPU's value.
+    ///
+    /// For task context only; where interrupt handlers take the lock too, use
+    /// [`LocalLock::lock_irqsave`] everywhere. The task stays on this CPU until the guard is
+    /// dropped; on ordinary kernels it must not sleep meanwhile (preemption is disabled), on
+    /// `CONFIG_PREEMPT_RT` it may be preempted by other tasks, which wait for the lock.
+    ///
+    /// # Panics
+    ///
+    /// Panics if this CPU's value is locked already: by the current task, or by the task that
+    /// an interrupt handler calling this interrupted.
+    #[doc(alias = "local_lock")]
+    #[inline]
+    fn lock(&self) -> LocalLockGuard<'_, T>
+    where
+        T: Send,
+    {
+        let base = self.ptr();
+        // SAFETY: By the safety requirements of `PerCpu`, every possible CPU's slot holds a
+        // `LocalLocked<T>`, whose lock (at offset 0) was initialised (type invariant) and never
+        // moves; the cast gives its `local_lock_t __percpu *`.
+        unsafe { bindings::local_lock(base.as_raw().cast()) };
+        // SAFETY: The current CPU's lock was just taken by this task with `local_lock`.
+        unsafe { LocalLockGuard::new(base, None) }
+    }
+
+    /// Disables interrupts (on ordinary kernels), takes the current CPU's lock and returns a
+    /// guard to the current CPU's value.
+    ///
+    /// For values that interrupt handlers also use: take the lock this way everywhere. On
+    /// `CONFIG_PREEMPT_RT` it is the same as [`LocalLock::lock`] (interrupts stay enabled, and
+    /// interrupt handlers run in threads), so the handlers must be ones that run as threads or
+    /// in soft interrupt context there: a threaded interrupt handler, an hrtimer that is not in
+    /// a `Hard` mode. Lockdep reports a local lock taken in hard interrupt context on both
+    /// kinds of kernel. Not for NMI context.
+    ///
+    /// # Panics
+    ///
+    /// As [`LocalLock::lock`].
+    #[doc(alias = "local_lock_irqsave")]
+    #[inline]
+    fn lock_irqsave(&self) -> LocalLockGuard<'_, T>
+    where
+        T: Send,
+    {
+        let base = self.ptr();
+        // SAFETY: As in `lock`.
+        let flags = unsafe { bindings::local_lock_irqsave(base.as_raw().cast()) };
+        // SAFETY: The current CPU's lock was just taken by this task with
+        // `local_lock_irqsave`, which returned `flags`.
+        unsafe { LocalLockGuard::new(base, Some(flags)) }
+    }
+}
+
+impl<T, V: PerCpu<Item = LocalLocked<T>>> LocalLock<T> for V {}
+
+/// The guard of a local lock, made by [`LocalLock::lock`] and [`LocalLock::lock_irqsave`].
+///
+/// Dereferences to the current CPU's value (mutably if `T: Unpin`, else through
+/// [`LocalLockGuard::as_mut`]); dropping it releases the lock. It is neither [`Send`] nor
+/// [`Sync`]. While it exists the task stays on its CPU, so it is also a [`CpuStable`] proof,
+/// for [`PerCpu::get`] of other per-CPU variables. Leaking it is safe but leaves the lock held.
+///
+/// # Invariants
+///
+/// - The task that made the guard holds the current CPU's lock of the variable at `base`,
+///   taken with `local_lock_irqsave` (which returned `flags`) if `flags` is `Some`, else with
+///   `local_lock`, and the task stays on this CPU until the guard is dropped.
+/// - `slot` is this CPU's value of that variable, and its `held` flag is true, set by this
+///   guard.
+pub struct LocalLockGuard<'a, T> {
+    base: PerCpuPtr<LocalLocked<T>>,
+    slot: &'a LocalLocked<T>,
+    flags: Option<usize>,
+    _not_send: NotThreadSafe,
+}
+
+impl<'a, T> LocalLockGuard<'a, T> {
+    /// Makes the guard of the current CPU's value once its lock is taken.
+    ///
+    /// # Safety
+    ///
+    /// The current task has just taken the current CPU's lock of the variable at `base` (whose
+    /// every possible CPU holds a `LocalLocked<T>` for `'a`) with `local_lock_irqsave` (which
+    /// returned `flags`) if `flags` is `Some`, else with `local_lock`, and nothing else since.
+    #[inline]
+    unsafe fn new(base: PerCpuPtr<LocalLocked<T>>, flags: Option<usize>) -> Self {
+        // SAFETY: The lock keeps the task on this CPU (migration or preemption disabled), so
+        // this is and stays the current CPU's slot, which holds a `LocalLocked<T>` for `'a`
+        // (the caller's promise).
+        let slot = unsafe { &*base.this_cpu_ptr() };
+        // Only holders of this CPU's lock change the flag, and of those only an interrupt
+        // handler can run between this load and the store below; it leaves the flag as it
+        // found it, or set (if it leaked its guard), and then this task panics below next time.
+        if slot.held.load(Relaxed) {
+            // SAFETY: This task took the lock as the caller says; it is released the same way.
+            unsafe { unlock(base, flags) };
+            panic!("local lock taken again by its holder (recursion or an interrupt)");
+        }
+        slot.held.store(true, Relaxed);
+        // INVARIANT: The caller took the lock; `slot` is this CPU's value, and its flag was
+        // just set.
+        Self {
+            base,
+            slot,
+            flags,
+            _not_send: NotThreadSafe,
+        }
+    }
+
+    /// Returns the current CPU's value, pinned.
+    ///
+    /// The value may have been built in place by a pin-initializer, so for `T: !Unpin` this is
+    /// the only way to change it.
+    #[inline]
+    pub fn as_mut(&mut self) -> Pin<&mut T> {
+        // SAFETY: By the type invariants this guard is the only one of this slot, and the data
+        // is only reached through it; `&mut self` makes the borrow exclusive. The slot is in
+        // per-CPU memory, which never moves.
+        unsafe { Pin::new_unchecked(&mut *self.slot.data.get()) }
+    }
+}
+
+/// Releases the current CPU's lock of the variable at `base`.
+///
+/// # Safety
+///
+/// The current task holds the current CPU's lock of the variable at `base`, taken with
+/// `local_lock_irqsave` (which returned `flags`) if `flags` is `Some`, else with `local_lock`.
+#[inline]
+unsafe fn unlock<T>(base: PerCpuPtr<LocalLocked<T>>, flags: Option<usize>) {
+    match flags {
+        // SAFETY: The lock was taken with `local_lock_irqsave`, which returned `flags`.
+        Some(flags) => unsafe { bindings::local_unlock_irqrestore(base.as_raw().cast(), flags) },
+        // SAFETY: The lock was taken with `local_lock`.
+        None => unsafe { bindings::local_unlock(base.as_raw().cast()) },
+    }
+}
+
+impl<T> Deref for LocalLockGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: By the type invariants the data is only reached through this guard, and
+        // `&self` allows shared references only.
+        unsafe { &*self.slot.data.get() }
+    }
+}
+
+impl<T: Unpin> DerefMut for LocalLockGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        Pin::into_inner(self.as_mut())
+    }
+}
+
+impl<T> Drop for LocalLockGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // INVARIANT: The guard goes away, and with it the only access to the data.
+        self.slot.held.store(false, Relaxed);
+        // SAFETY: By the type invariant this task holds the lock, taken as `flags` says.
+        unsafe { unlock(self.base, self.flags) };
+    }
+}
+
+impl<T> sealed::Stable for LocalLockGuard<'_, T> {}
+
+// SAFETY: By the type invariant, the task that made the guard holds a local lock, which keeps it
+// on its CPU (preemption, interrupts or migration disabled) until the guard is dropped, and
+// `NotThreadSafe` makes the guard `!Send` and `!Sync`.
+unsafe impl<T> CpuStable for LocalLockGuard<'_, T> {}
+
+#[cfg(CONFIG_RUST_PERCPU_KUNIT_TEST)]
+#[macros::kunit_tests(rust_kernel_percpu_local_lock)]
+mod tests {
+    use super::super::*;
+    use super::LocalLocked;
+    use crate::{
+        cpu::CpuId,
+        cpumask, impl_has_hr_timer,
+        prelude::*,
+        preempt::MigrateGuard,
+        sync::{
+            atomic::{
+                Atomic,
+                Relaxed, //
+            },
+            Arc,
+            ArcBorrow, //
+        },
+        time::{
+            delay::fsleep,
+            hrtimer::{
+                ArcHrTimerHandle,
+                HrTimer,
+                HrTimerCallback,
+                HrTimerCallbackContext,
+                HrTimerPointer,
+                HrTimerRestart,
+                RelativePinnedMode, //
+            },
+            Delta,
+            Monotonic, //
+        },
+        workqueue,
+    };
+    use core::{
+        ffi::c_void,
+        hint::black_box, //
+    };
+
+    /// A value that a lost update would show: `count` is read, the task may be interrupted or
+    /// preempted, and only then written back, and `copy` must always equal it.
+    #[derive(Default)]
+    struct Pair {
+        count: u64,
+        copy: u64,
+        /// Sections that found `count != copy`, or ran on another CPU than the slot's.
+        broken: u64,
+    }
+
+    impl Pair {
+        /// One increment, split into a load and a store as far apart as the compiler allows.
+        fn bump(&mut self, expected_cpu: Option<CpuId>) {
+            if self.count != self.copy || expected_cpu.is_some_and(|c| c != CpuId::current()) {
+                self.broken += 1;
+            }
+            let n = black_box(self.count);
+            for _ in 0..black_box(20) {
+                core::hint::spin_loop();
+            }
+            self.count = n + 1;
+            self.copy = n + 1;
+        }
+    }
+
+    type Pairs = DynamicPerCpu<LocalLocked<Pair>>;
+
+    fn new_pairs() -> Result<Pairs> {
+        DynamicPerCpu::new_with(|_| new_local_locked!(Pair::default()), GFP_KERNEL)
+    }
+
+    /// Reads `cpu`'s value once no guard of the variable exists any more.
+    ///
+    /// # Safety
+    ///
+    /// No guard of `v` exists, and none is made, until the returned reference is gone.
+    unsafe fn peek(v: &Pairs, cpu: CpuId) -> Result<&Pair> {
+        // SAFETY: The data of `cpu`'s slot is only reached through guards, and the caller
+        // promises that none exists meanwhile.
+        Ok(unsafe { &*v.remote(cpu)?.data.get() })
+    }
+
+    const ITER: u64 = 20_000;
+    /// Workers that are not bound to a CPU, besides the one bound to every online CPU.
+    const FLOATING: u64 = 4;
+
+    struct OnCpu {
+        pairs: Arc<Pairs>,
+        cpu: CpuId,
+    }
+
+    /// Runs `ITER` locked increments; called by `smp_call_on_cpu` in a task bound to the CPU.
+    unsafe extern "C" fn bound_worker(arg: *mut c_void) -> i32 {
+        // SAFETY: `arg` is the `OnCpu` that the caller of `smp_call_on_cpu` keeps alive until
+        // this function returns.
+        let on = unsafe { &*arg.cast::<OnCpu>() };
+        for _ in 0..ITER {
+            on.pairs.lock().bump(Some(on.cpu));
+        }
+        0
+    }
+
+    #[test]
+    fn lock_from_tasks_on_every_cpu() -> Result {
+        // One task bound to each online CPU and a few that the scheduler moves around take the
+        // current CPU's lock and increment its value with a load and a store that other tasks
+        // on the same CPU could split (on PREEMPT_RT the section is preemptible). Every
+        // increment must count, and every bound task must have stayed on its CPU.
+        static DONE: Atomic<u64> = Atomic::new(0);
+        static FAILED: Atomic<u64> = Atomic::new(0);
+        DONE.store(0, Relaxed);
+        FAILED.store(0, Relaxed);
+        let pairs = Arc::new(new_pairs()?, GFP_KERNEL)?;
+        let online = cpumask::online_cpus();
+        let bound = u64::from(online.weight());
+        for cpu in online.iter() {
+            let on = OnCpu {
+                pairs: pairs.clone(),
+                cpu,
+            };
+            workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                let par = (&raw const on).cast_mut().cast();
+                // SAFETY: `bound_worker` has the signature `smp_call_on_cpu` expects and only
+                // reads `par`, an `OnCpu` that lives until `smp_call_on_cpu` returns (it waits
+                // for the call). This is task context, where `smp_call_on_cpu` may sleep.
+                let ret =
+                    unsafe { bindings::smp_call_on_cpu(cpu.as_u32(), Some(bound_worker), par, false) };
+                if ret != 0 {
+                    FAILED.fetch_add(1, Relaxed);
+                }
+                DONE.fetch_add(1, Relaxed);
+            })?;
+        }
+        for _ in 0..FLOATING {
+            let p = pairs.clone();
+            workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                for _ in 0..ITER {
+                    p.lock().bump(None);
+                }
+                DONE.fetch_add(1, Relaxed);
+            })?;
+        }
+        // Bounded wait: 30 s at most.
+        for _ in 0..30_000 {
+            if DONE.load(Relaxed) == bound + FLOATING {
+                break;
+            }
+            fsleep(Delta::from_millis(1));
+        }
+        // If workers are still running, they keep the variable alive through the `Arc`; the
+        // values are not read then.
+        assert_eq!(DONE.load(Relaxed), bound + FLOATING);
+        assert_eq!(FAILED.load(Relaxed), 0);
+        let (mut total, mut broken) = (0, 0);
+        for cpu in cpumask::possible_cpus().iter() {
+            // SAFETY: Every worker is done, so no guard of `pairs` exists, and this task makes
+            // none until the end.
+            let pair = unsafe { peek(&pairs, cpu)? };
+            if online.test(cpu) {
+                assert!(pair.count >= ITER);
+            }
+            total += pair.count;
+            broken += pair.broken;
+        }
+        assert_eq!(broken, 0);
+        assert_eq!(total, (bound + FLOATING) * ITER);
+        Ok(())
+    }
+
+    /// A timer that increments the value of the CPU it is pinned to under the local lock, in
+    /// hard interrupt context on ordinary kernels and in soft interrupt context on
+    /// PREEMPT_RT (`RelativePinnedMode`).
+    #[pin_data]
+    struct Ticker {
+        #[pin]
+        timer: HrTimer<Self>,
+        pairs: Pairs,
+        /// How often the handler ran.
+        ticks: Atomic<u64>,
+        /// How often it ran while the test's loop was running.
+        hits: Atomic<u64>,
+        looping: Atomic<bool>,
+    }
+
+    impl HrTimerCallback for Ticker {
+        type Pointer<'a> = Arc<Self>;
+
+        fn run(
+            this: ArcBorrow<'_, Self>,
+            mut ctx: HrTimerCallbackContext<'_, Self>,
+        ) -> HrTimerRestart {
+            this.pairs.lock_irqsave().bump(None);
+            this.ticks.fetch_add(1, Relaxed);
+            if this.looping.load(Relaxed) {
+                this.hits.fetch_add(1, Relaxed);
+            }
+            ctx.forward_now(TICK);
+            HrTimerRestart::Restart
+        }
+    }
+
+    impl_has_hr_timer! {
+        impl HasHrTimer<Self> for Ticker {
+            mode: RelativePinnedMode<Monotonic>, field: self.timer
+        }
+    }
+
+    const TICK: Delta = Delta::from_micros(20);
+    const MIN_HITS: u64 = 50;
+    const MAX_ROUNDS: u64 = 20_000_000;
+
+    #[test]
+    fn lock_irqsave_against_a_timer() -> Result {
+        // A timer pinned to this task's CPU takes the lock with `lock_irqsave` every 20 us
+        // while this task, kept on the CPU by a `MigrateGuard` (preemptible), does the same in
+        // a loop. On ordinary kernels the task's sections run with interrupts off, so the
+        // handler runs between them; on PREEMPT_RT the handler runs in a thread that may
+        // preempt the task inside its section and then waits for the lock. Either way every
+        // increment must count.
+        let pairs = new_pairs()?;
+        let ticker = Arc::pin_init(
+            pin_init!(Ticker {
+                timer <- HrTimer::new(),
+                pairs,
+                ticks: Atomic::new(0),
+                hits: Atomic::new(0),
+                looping: Atomic::new(false),
+            }),
+            GFP_KERNEL,
+        )?;
+        let pinned = MigrateGuard::new();
+        let cpu = pinned.cpu();
+        let handle: ArcHrTimerHandle<Ticker> = ticker.clone().start(TICK);
+        ticker.looping.store(true, Relaxed);
+        let mut rounds = 0;
+        while ticker.hits.load(Relaxed) < MIN_HITS && rounds < MAX_ROUNDS {
+            ticker.pairs.lock_irqsave().bump(Some(cpu));
+            rounds += 1;
+        }
+        ticker.looping.store(false, Relaxed);
+        // Dropping the handle cancels the timer and waits for a running handler.
+        drop(handle);
+        drop(pinned);
+        let ticks = ticker.ticks.load(Relaxed);
+        let hits = ticker.hits.load(Relaxed);
+        pr_info!("{ticks} timer runs, {hits} of them during {rounds} locked increments\n");
+        assert!(hits >= MIN_HITS);
+        let (mut total, mut broken) = (0, 0);
+        for c in cpumask::possible_cpus().iter() {
+            // SAFETY: The timer is cancelled and this task holds no guard, so none exists.
+            let pair = unsafe { peek(&ticker.pairs, c)? };
+            if c != cpu {
+                assert_eq!(pair.count, 0);
+            }
+            total += pair.count;
+            broken += pair.broken;
+        }
+        assert_eq!(broken, 0);
+        assert_eq!(total, rounds + ticks);
+        Ok(())
+    }
+
+    #[test]
+    fn guard_is_a_cpu_stable_proof() -> Result {
+        // Under the lock the task stays on its CPU: the guard serves `PerCpu::get` of another
+        // variable, and a `MigrateGuard` does too.
+        let pairs = new_pairs()?;
+        let marks = DynamicPerCpu::new_with(|cpu: CpuId| Atomic::new(cpu.as_u32()), GFP_KERNEL)?;
+        let guard = pairs.lock();
+        assert_eq!(marks.get(&guard).load(Relaxed), CpuId::current().as_u32());
+        drop(guard);
+        let pinned = MigrateGuard::new();
+        fsleep(Delta::from_micros(100));
+        assert_eq!(marks.get(&pinned).load(Relaxed), pinned.cpu().as_u32());
+        Ok(())
+    }
+
+    #[test]
+    fn pin_initialised_values() -> Result {
+        // A value built in place (a `SpinLock` inside, which must not move) under a local lock,
+        // reached pinned through `as_mut`.
+        #[pin_data]
+        struct Inner {
+            #[pin]
+            lock: crate::sync::SpinLock<u32>,
+            n: u32,
+        }
+        let v = DynamicPerCpu::<LocalLocked<Inner>>::new_with(
+            |cpu| {
+                new_local_locked!(pin_init!(Inner {
+                    lock <- crate::new_spinlock!(cpu.as_u32()),
+                    n: 0,
+                }))
+            },
+            GFP_KERNEL,
+        )?;
+        let mut guard = v.lock();
+        let cpu = CpuId::current().as_u32();
+        // Projecting a `Pin<&mut Inner>` to the unpinned field.
+        let inner = guard.as_mut().project();
+        *inner.n += 1;
+        assert_eq!(*inner.lock.lock(), cpu);
+        assert_eq!(guard.n, 1);
+        Ok(())
+    }
+}
+
+/// Lockdep sees local locks: a wrong nesting is reported. In a suite of its own, behind its own
+/// option (a lockdep report turns lockdep off for the rest of the boot), and named so that
+/// `rust_*` does not select it: the harness boots it alone and expects exactly this report.
+#[cfg(CONFIG_RUST_PERCPU_LOCKDEP_KUNIT_TEST)]
+#[macros::kunit_tests(lockdep_rust_percpu)]
+mod lockdep {
+    use super::super::*;
+    use crate::prelude::*;
+
+    #[test]
+    fn wrong_nesting_is_reported() -> Result {
+        let a = DynamicPerCpu::<LocalLocked<u32>>::new_with(
+            |_| new_local_locked!(0, "percpu_lockdep_a"),
+            GFP_KERNEL,
+        )?;
+        let b = DynamicPerCpu::<LocalLocked<u32>>::new_with(
+            |_| new_local_locked!(0, "percpu_lockdep_b"),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `debug_locks` is an `int` that lockdep sets to 0 when it reports; reading it
+        // races with nothing in this single-threaded test.
+        let debug_locks = || unsafe { core::ptr::read_volatile(&raw const bindings::debug_locks) };
+        assert_eq!(debug_locks(), 1);
+        {
+            let mut ga = a.lock();
+            let mut gb = b.lock();
+            *ga += 1;
+            *gb += 1;
+        }
+        // A then B is a valid order: nothing reported.
+        assert_eq!(debug_locks(), 1);
+        {
+            let mut gb = b.lock();
+            let mut ga = a.lock();
+            *ga += 1;
+            *gb += 1;
+        }
+        // B then A closes a cycle: lockdep reports a possible circular locking dependency and
+        // turns itself off.
+        assert_eq!(debug_locks(), 0);
+        Ok(())
+    }
+}
