@@ -136,7 +136,9 @@ if [ "$mode" != run ]; then
 	fail=$((fail + ${kf:-0} + ${kc:-0}))
 	[ -n "$summary" ] || fail=$((fail + 1))
 	# Every suite we must run has to be there.
-	for suite in ${REQUIRED_SUITES:-}; do
+	required=${REQUIRED_SUITES:-}
+	[ "$mode" != lockdep ] || required=lockdep_rust_percpu
+	for suite in $required; do
 		grep -q "# Subtest: $suite\$" "$log_file" ||
 			{ echo "KUnit suite $suite did not run" >&2; fail=$((fail + 1)); }
 	done

@@ -130,6 +130,7 @@ pub use self::{
     },
     local_lock::{
         new_local_locked,
+        static_local_locked,
         LocalLock,
         LocalLockGuard,
         LocalLocked, //

@@ -43,10 +43,11 @@ use core::{
 
 /// One CPU's value of a per-CPU variable, protected by that CPU's local lock.
 ///
-/// Make a per-CPU variable of it with [`DynamicPerCpu::new_with`] and [`new_local_locked!`],
-/// then take the current CPU's lock with [`LocalLock::lock`] (task context) or
-/// [`LocalLock::lock_irqsave`] (where interrupt handlers take it too). The value may be built
-/// in place by a pin-initializer; it is only reached through the lock's guard.
+/// Make a per-CPU variable of it with [`DynamicPerCpu::new_with`] and [`new_local_locked!`]
+/// (the value may be built in place by a pin-initializer), or with [`define_per_cpu!`] and
+/// [`static_local_locked!`]. Then take the current CPU's lock with [`LocalLock::lock`] (task
+/// context) or [`LocalLock::lock_irqsave`] (where interrupt handlers take it too); the value is
+/// only reached through the lock's guard.
 ///
 /// The lock is the C `local_lock_t`: `preempt_disable()` (or `local_irq_save()`) plus lockdep's
 /// view of it on ordinary kernels, `migrate_disable()` plus a per-CPU `spinlock_t` on
@@ -57,12 +58,16 @@ use core::{
 /// first; lockdep reports both).
 ///
 /// [`DynamicPerCpu::new_with`]: super::DynamicPerCpu::new_with
+/// [`define_per_cpu!`]: super::define_per_cpu
 ///
 /// # Invariants
 ///
-/// - `lock` was initialised by `__local_lock_init` when the value was made.
+/// - Unless `state` is [`UNINIT`], `lock` is initialised: by `__local_lock_init` when the value
+///   was made in place, or, for [`LocalLocked::new_static`] on ordinary kernels, by the same
+///   constant initializer as the C `INIT_LOCAL_LOCK`. `state` is only [`UNINIT`] on
+///   `CONFIG_PREEMPT_RT`, and leaves it only once, when `lock` is initialised.
 /// - `data` is only accessed through a [`LocalLockGuard`] of this value, which exists only while
-///   the task that made it holds this CPU's lock; `held` is true exactly while one exists.
+///   the task that made it holds this CPU's lock; `state` is [`HELD`] exactly while one exists.
 ///
 /// # Examples
 ///
@@ -97,17 +102,34 @@ use core::{
 /// drop(cache);
 /// # Ok::<(), Error>(())
 /// ```
-#[doc(alias("local_lock_t", "local_lock_init"))]
+#[doc(alias("local_lock_t", "local_lock_init", "INIT_LOCAL_LOCK"))]
 #[repr(C)]
 #[pin_data]
 pub struct LocalLocked<T> {
     /// First, so that the per-CPU address of the value is the one of its lock.
     #[pin]
     lock: Opaque<bindings::local_lock_t>,
-    held: Atomic<bool>,
+    /// [`UNINIT`], [`FREE`] or [`HELD`].
+    state: Atomic<u8>,
+    /// The lockdep name and class, for the initialisation at first use.
+    #[cfg(CONFIG_PREEMPT_RT)]
+    class: (&'static CStr, Pin<&'static LockClassKey>),
     #[pin]
     data: UnsafeCell<T>,
 }
+
+/// The lock is not initialised yet: a static variable on `CONFIG_PREEMPT_RT`, whose
+/// `spinlock_t` has no initializer in Rust; the first [`LocalLock`] method on each CPU
+/// initialises it.
+#[cfg_attr(
+    not(CONFIG_PREEMPT_RT),
+    allow(dead_code, reason = "only CONFIG_PREEMPT_RT has uninitialised locks")
+)]
+const UNINIT: u8 = 0;
+/// The lock is initialised, and no guard of the value exists.
+const FREE: u8 = 1;
+/// A guard of the value exists.
+const HELD: u8 = 2;
 
 // SAFETY: Moving a `LocalLocked<T>` moves the `T` it holds; the lock itself belongs to no task
 // until it is taken, and it is never taken outside the per-CPU memory it is made in.
@@ -134,11 +156,178 @@ impl<T> LocalLocked<T> {
                 unsafe { bindings::__local_lock_init(slot, name.as_char_ptr(), key.as_ptr()) };
                 Ok(())
             }),
-            held: Atomic::new(false),
+            state: Atomic::new(FREE),
+            #[cfg(CONFIG_PREEMPT_RT)]
+            class: (name, key),
             data <- UnsafeCell::pin_init(data),
         }? E)
     }
+
+    /// Returns the initial value of a static per-CPU variable, for [`define_per_cpu!`].
+    ///
+    /// Use [`static_local_locked!`], which makes the name and the lockdep class. On ordinary
+    /// kernels the lock is initialised as the C `INIT_LOCAL_LOCK` does; on `CONFIG_PREEMPT_RT`,
+    /// where it is a `spinlock_t`, the first [`LocalLock`] method on each CPU initialises that
+    /// CPU's lock. All CPUs' locks of one variable share the lockdep class `key`.
+    ///
+    /// Only for static variables: a value made this way and moved into a dynamic variable works,
+    /// but lockdep warns about its class on ordinary kernels.
+    ///
+    /// [`define_per_cpu!`]: super::define_per_cpu
+    pub const fn new_static(data: T, name: &'static CStr, key: Pin<&'static LockClassKey>) -> Self {
+        #[cfg(not(CONFIG_PREEMPT_RT))]
+        let _ = key;
+        Self {
+            // INVARIANT: On ordinary kernels the lock gets the value of `INIT_LOCAL_LOCK`; on
+            // `CONFIG_PREEMPT_RT` it stays uninitialised, and so does `state`.
+            lock: Opaque::new(static_lock(name)),
+            #[cfg(not(CONFIG_PREEMPT_RT))]
+            state: Atomic::new(FREE),
+            #[cfg(CONFIG_PREEMPT_RT)]
+            state: Atomic::new(UNINIT),
+            #[cfg(CONFIG_PREEMPT_RT)]
+            class: (name, key),
+            data: UnsafeCell::new(data),
+        }
+    }
 }
+
+/// The C `INIT_LOCAL_LOCK(name)`: the lockdep map gets the name, wait type and lock type, the rest
+/// is zero (lockdep keys a static lock by its address).
+#[cfg(not(CONFIG_PREEMPT_RT))]
+const fn static_lock(name: &'static CStr) -> bindings::local_lock_t {
+    #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+    let _ = name;
+    // SAFETY: `local_lock_t` holds integers and raw pointers (nothing without
+    // `CONFIG_DEBUG_LOCK_ALLOC`), for which all zeroes are valid.
+    #[allow(unused_mut)]
+    let mut lock: bindings::local_lock_t = unsafe { core::mem::zeroed() };
+    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    {
+        lock.dep_map.name = crate::str::as_char_ptr_in_const_context(name);
+        lock.dep_map.wait_type_inner = bindings::lockdep_wait_type_LD_WAIT_CONFIG as u8;
+        lock.dep_map.lock_type = bindings::lockdep_lock_type_LD_LOCK_PERCPU as u8;
+    }
+    lock
+}
+
+/// On `CONFIG_PREEMPT_RT` a static lock is initialised at first use (see [`UNINIT`]).
+#[cfg(CONFIG_PREEMPT_RT)]
+const fn static_lock(_name: &'static CStr) -> bindings::local_lock_t {
+    // SAFETY: All zeroes is a valid bit pattern for the `spinlock_t` (an opaque array of
+    // integers to Rust); it is not used as a lock before `__local_lock_init`.
+    unsafe { core::mem::zeroed() }
+}
+
+/// Takes the current CPU's lock of the variable at `base`, returning the flags of
+/// `local_lock_irqsave` if `irqsave`.
+///
+/// On `CONFIG_PREEMPT_RT`, first initialises the current CPU's lock if it is not yet (static
+/// variables).
+///
+/// # Safety
+///
+/// Every possible CPU's slot at `base` holds a `LocalLocked<T>` while this runs.
+#[inline]
+unsafe fn lock<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Option<usize> {
+    #[cfg(CONFIG_PREEMPT_RT)]
+    {
+        // The task stays on this CPU from the check until the lock pins it on its own.
+        let _pinned = crate::preempt::MigrateGuard::new();
+        // SAFETY: The slot holds a `LocalLocked<T>` (the caller's promise), and `_pinned` keeps
+        // it the current CPU's.
+        let slot = unsafe { &*base.this_cpu_ptr() };
+        if slot.state.load(crate::sync::atomic::Acquire) == UNINIT {
+            init_at_first_use(slot);
+        }
+        // SAFETY: As below; the current CPU's lock is initialised now.
+        return unsafe { lock_initialised(base, irqsave) };
+    }
+    #[cfg(not(CONFIG_PREEMPT_RT))]
+    // SAFETY: The slots hold `LocalLocked<T>` values (the caller's promise), whose locks are
+    // initialised on ordinary kernels (type invariant).
+    unsafe {
+        lock_initialised(base, irqsave)
+    }
+}
+
+/// Takes the current CPU's lock of the variable at `base`.
+///
+/// # Safety
+///
+/// Every possible CPU's slot at `base` holds a `LocalLocked<T>` while this runs, and the one of
+/// the CPU this runs on has an initialised lock.
+#[inline]
+unsafe fn lock_initialised<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Option<usize> {
+    // CAST: The lock is the first field of the `#[repr(C)]` `LocalLocked<T>`, and
+    // `Opaque<local_lock_t>` has the layout of a `local_lock_t`.
+    let lock = base.as_raw().cast::<bindings::local_lock_t>();
+    if irqsave {
+        // SAFETY: `lock` is the per-CPU address of `local_lock_t`s, initialised on this CPU
+        // (the caller's promise); lock slots never move.
+        Some(unsafe { bindings::local_lock_irqsave(lock) })
+    } else {
+        // SAFETY: As above.
+        unsafe { bindings::local_lock(lock) };
+        None
+    }
+}
+
+/// Initialises `slot`'s lock, the current CPU's, unless another task or interrupt handler of
+/// this CPU did already.
+#[cfg(CONFIG_PREEMPT_RT)]
+#[cold]
+fn init_at_first_use<T>(slot: &LocalLocked<T>) {
+    // Interrupts off: nothing else on this CPU runs until the lock and its state are set, and
+    // no other CPU uses this CPU's lock.
+    let _irq = crate::interrupt::local_interrupt_disable();
+    if slot.state.load(Relaxed) == UNINIT {
+        let (name, key) = slot.class;
+        // SAFETY: The lock is not in use (its state is `UNINIT`, and only this function,
+        // running with interrupts off on the lock's CPU, leaves that state), `name` and `key`
+        // live forever; `__local_lock_init` initialises it in place, where it stays.
+        unsafe { bindings::__local_lock_init(slot.lock.get(), name.as_char_ptr(), key.as_ptr()) };
+        // INVARIANT: The lock is initialised.
+        slot.state.store(FREE, crate::sync::atomic::Release);
+    }
+}
+
+/// Makes the initial value of a static per-CPU [`LocalLocked`] variable, with a lockdep class
+/// for the call site.
+///
+/// `static_local_locked!(VALUE)` or `static_local_locked!(VALUE, "name")`, where `VALUE` is a
+/// constant expression, in [`define_per_cpu!`](super::define_per_cpu).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{
+///     percpu::{
+///         define_per_cpu,
+///         static_local_locked,
+///         LocalLock,
+///         LocalLocked, //
+///     },
+/// };
+///
+/// define_per_cpu!(static RECENT: LocalLocked<[u64; 4]> = static_local_locked!([0; 4]));
+///
+/// let mut recent = RECENT.lock();
+/// recent.rotate_right(1);
+/// recent[0] = 7;
+/// assert_eq!(recent[0], 7);
+/// ```
+#[macro_export]
+macro_rules! static_local_locked {
+    ($value:expr $(, $name:literal)? $(,)?) => {
+        $crate::percpu::LocalLocked::new_static(
+            $value,
+            $crate::optional_name!($($name)?),
+            $crate::static_lock_class!(),
+        )
+    };
+}
+pub use static_local_locked;
 
 /// Makes an initializer of a [`LocalLocked`] value, with a lockdep class for the call site.
 ///
@@ -180,11 +369,10 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
     {
         let base = self.ptr();
         // SAFETY: By the safety requirements of `PerCpu`, every possible CPU's slot holds a
-        // `LocalLocked<T>`, whose lock (at offset 0) was initialised (type invariant) and never
-        // moves; the cast gives its `local_lock_t __percpu *`.
-        unsafe { bindings::local_lock(base.as_raw().cast()) };
+        // `LocalLocked<T>` for the lifetime of `&self`.
+        let flags = unsafe { lock(base, false) };
         // SAFETY: The current CPU's lock was just taken by this task with `local_lock`.
-        unsafe { LocalLockGuard::new(base, None) }
+        unsafe { LocalLockGuard::new(base, flags) }
     }
 
     /// Disables interrupts (on ordinary kernels), takes the current CPU's lock and returns a
@@ -208,10 +396,10 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
     {
         let base = self.ptr();
         // SAFETY: As in `lock`.
-        let flags = unsafe { bindings::local_lock_irqsave(base.as_raw().cast()) };
+        let flags = unsafe { lock(base, true) };
         // SAFETY: The current CPU's lock was just taken by this task with
         // `local_lock_irqsave`, which returned `flags`.
-        unsafe { LocalLockGuard::new(base, Some(flags)) }
+        unsafe { LocalLockGuard::new(base, flags) }
     }
 }
 
@@ -229,8 +417,7 @@ impl<T, V: PerCpu<Item = LocalLocked<T>>> LocalLock<T> for V {}
 /// - The task that made the guard holds the current CPU's lock of the variable at `base`,
 ///   taken with `local_lock_irqsave` (which returned `flags`) if `flags` is `Some`, else with
 ///   `local_lock`, and the task stays on this CPU until the guard is dropped.
-/// - `slot` is this CPU's value of that variable, and its `held` flag is true, set by this
-///   guard.
+/// - `slot` is this CPU's value of that variable, and its state is [`HELD`], set by this guard.
 pub struct LocalLockGuard<'a, T> {
     base: PerCpuPtr<LocalLocked<T>>,
     slot: &'a LocalLocked<T>,
@@ -255,12 +442,12 @@ impl<'a, T> LocalLockGuard<'a, T> {
         // Only holders of this CPU's lock change the flag, and of those only an interrupt
         // handler can run between this load and the store below; it leaves the flag as it
         // found it, or set (if it leaked its guard), and then this task panics below next time.
-        if slot.held.load(Relaxed) {
+        if slot.state.load(Relaxed) == HELD {
             // SAFETY: This task took the lock as the caller says; it is released the same way.
             unsafe { unlock(base, flags) };
             panic!("local lock taken again by its holder (recursion or an interrupt)");
         }
-        slot.held.store(true, Relaxed);
+        slot.state.store(HELD, Relaxed);
         // INVARIANT: The caller took the lock; `slot` is this CPU's value, and its flag was
         // just set.
         Self {
@@ -322,7 +509,7 @@ impl<T> Drop for LocalLockGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
         // INVARIANT: The guard goes away, and with it the only access to the data.
-        self.slot.held.store(false, Relaxed);
+        self.slot.state.store(FREE, Relaxed);
         // SAFETY: By the type invariant this task holds the lock, taken as `flags` says.
         unsafe { unlock(self.base, self.flags) };
     }
@@ -371,12 +558,12 @@ mod tests {
     };
     use core::{
         ffi::c_void,
-        hint::black_box, //
+        hint::black_box,
+        ops::Deref, //
     };
 
     /// A value that a lost update would show: `count` is read, the task may be interrupted or
     /// preempted, and only then written back, and `copy` must always equal it.
-    #[derive(Default)]
     struct Pair {
         count: u64,
         copy: u64,
@@ -385,6 +572,14 @@ mod tests {
     }
 
     impl Pair {
+        const fn new() -> Self {
+            Self {
+                count: 0,
+                copy: 0,
+                broken: 0,
+            }
+        }
+
         /// One increment, split into a load and a store as far apart as the compiler allows.
         fn bump(&mut self, expected_cpu: Option<CpuId>) {
             if self.count != self.copy || expected_cpu.is_some_and(|c| c != CpuId::current()) {
@@ -402,7 +597,7 @@ mod tests {
     type Pairs = DynamicPerCpu<LocalLocked<Pair>>;
 
     fn new_pairs() -> Result<Pairs> {
-        DynamicPerCpu::new_with(|_| new_local_locked!(Pair::default()), GFP_KERNEL)
+        DynamicPerCpu::new_with(|_| new_local_locked!(Pair::new()), GFP_KERNEL)
     }
 
     /// Reads `cpu`'s value once no guard of the variable exists any more.
@@ -410,7 +605,7 @@ mod tests {
     /// # Safety
     ///
     /// No guard of `v` exists, and none is made, until the returned reference is gone.
-    unsafe fn peek(v: &Pairs, cpu: CpuId) -> Result<&Pair> {
+    unsafe fn peek<V: PerCpu<Item = LocalLocked<Pair>>>(v: &V, cpu: CpuId) -> Result<&Pair> {
         // SAFETY: The data of `cpu`'s slot is only reached through guards, and the caller
         // promises that none exists meanwhile.
         Ok(unsafe { &*v.remote(cpu)?.data.get() })
@@ -420,35 +615,48 @@ mod tests {
     /// Workers that are not bound to a CPU, besides the one bound to every online CPU.
     const FLOATING: u64 = 4;
 
-    struct OnCpu {
-        pairs: Arc<Pairs>,
+    /// What a task bound to `cpu` gets: the variable (an `Arc` of a dynamic one, or a reference
+    /// to a static one).
+    struct OnCpu<P> {
+        pairs: P,
         cpu: CpuId,
     }
 
     /// Runs `ITER` locked increments; called by `smp_call_on_cpu` in a task bound to the CPU.
-    unsafe extern "C" fn bound_worker(arg: *mut c_void) -> i32 {
-        // SAFETY: `arg` is the `OnCpu` that the caller of `smp_call_on_cpu` keeps alive until
-        // this function returns.
-        let on = unsafe { &*arg.cast::<OnCpu>() };
+    unsafe extern "C" fn bound_worker<P, V>(arg: *mut c_void) -> i32
+    where
+        P: Deref<Target = V>,
+        V: LocalLock<Pair>,
+    {
+        // SAFETY: `arg` is the `OnCpu<P>` that the caller of `smp_call_on_cpu` keeps alive
+        // until this function returns.
+        let on = unsafe { &*arg.cast::<OnCpu<P>>() };
         for _ in 0..ITER {
             on.pairs.lock().bump(Some(on.cpu));
         }
         0
     }
 
-    #[test]
-    fn lock_from_tasks_on_every_cpu() -> Result {
-        // One task bound to each online CPU and a few that the scheduler moves around take the
-        // current CPU's lock and increment its value with a load and a store that other tasks
-        // on the same CPU could split (on PREEMPT_RT the section is preemptible). Every
-        // increment must count, and every bound task must have stayed on its CPU.
+    /// One task bound to each online CPU and a few that the scheduler moves around take the
+    /// current CPU's lock of `pairs` and increment its value with a load and a store that
+    /// other tasks on the same CPU could split (on PREEMPT_RT the section is preemptible).
+    /// Every increment must count, and every bound task must have stayed on its CPU.
+    fn lock_from_tasks<P, V>(pairs: P) -> Result
+    where
+        P: Deref<Target = V> + Clone + Send + 'static,
+        V: LocalLock<Pair>,
+    {
         static DONE: Atomic<u64> = Atomic::new(0);
         static FAILED: Atomic<u64> = Atomic::new(0);
         DONE.store(0, Relaxed);
         FAILED.store(0, Relaxed);
-        let pairs = Arc::new(new_pairs()?, GFP_KERNEL)?;
         let online = cpumask::online_cpus();
         let bound = u64::from(online.weight());
+        let mut before = KVec::new();
+        for cpu in cpumask::possible_cpus().iter() {
+            // SAFETY: No task uses `pairs` yet, and this one makes no guard while it peeks.
+            before.push(unsafe { peek(&*pairs, cpu)? }.count, GFP_KERNEL)?;
+        }
         for cpu in online.iter() {
             let on = OnCpu {
                 pairs: pairs.clone(),
@@ -459,8 +667,9 @@ mod tests {
                 // SAFETY: `bound_worker` has the signature `smp_call_on_cpu` expects and only
                 // reads `par`, an `OnCpu` that lives until `smp_call_on_cpu` returns (it waits
                 // for the call). This is task context, where `smp_call_on_cpu` may sleep.
-                let ret =
-                    unsafe { bindings::smp_call_on_cpu(cpu.as_u32(), Some(bound_worker), par, false) };
+                let ret = unsafe {
+                    bindings::smp_call_on_cpu(cpu.as_u32(), Some(bound_worker::<P, V>), par, false)
+                };
                 if ret != 0 {
                     FAILED.fetch_add(1, Relaxed);
                 }
@@ -483,24 +692,39 @@ mod tests {
             }
             fsleep(Delta::from_millis(1));
         }
-        // If workers are still running, they keep the variable alive through the `Arc`; the
-        // values are not read then.
+        // If workers are still running, they keep a dynamic variable alive through the `Arc`;
+        // the values are not read then.
         assert_eq!(DONE.load(Relaxed), bound + FLOATING);
         assert_eq!(FAILED.load(Relaxed), 0);
         let (mut total, mut broken) = (0, 0);
-        for cpu in cpumask::possible_cpus().iter() {
+        for (i, cpu) in cpumask::possible_cpus().iter().enumerate() {
             // SAFETY: Every worker is done, so no guard of `pairs` exists, and this task makes
             // none until the end.
-            let pair = unsafe { peek(&pairs, cpu)? };
+            let pair = unsafe { peek(&*pairs, cpu)? };
+            let added = pair.count - before[i];
             if online.test(cpu) {
-                assert!(pair.count >= ITER);
+                assert!(added >= ITER);
             }
-            total += pair.count;
+            total += added;
             broken += pair.broken;
         }
         assert_eq!(broken, 0);
         assert_eq!(total, (bound + FLOATING) * ITER);
         Ok(())
+    }
+
+    #[test]
+    fn dynamic_lock_from_tasks_on_every_cpu() -> Result {
+        lock_from_tasks(Arc::new(new_pairs()?, GFP_KERNEL)?)
+    }
+
+    define_per_cpu!(static STATIC_PAIRS: LocalLocked<Pair> = static_local_locked!(Pair::new()));
+
+    #[test]
+    fn static_lock_from_tasks_on_every_cpu() -> Result {
+        // On PREEMPT_RT each CPU's lock is initialised by the first task that takes it, here
+        // by several at once.
+        lock_from_tasks(&STATIC_PAIRS)
     }
 
     /// A timer that increments the value of the CPU it is pinned to under the local lock, in
