@@ -54,8 +54,8 @@ use core::{
 /// `CONFIG_PREEMPT_RT`. Besides it, each value has a flag that says whether its guard exists,
 /// so that taking the same CPU's lock again while it is held (by the same task, or by an
 /// interrupt handler that interrupted the holder) panics instead of handing out a second
-/// `&mut` (on `CONFIG_PREEMPT_RT` a second lock by the same task deadlocks on the spinlock
-/// first; lockdep reports both).
+/// `&mut` (on `CONFIG_PREEMPT_RT` the value also records the holder, so that the second lock
+/// panics instead of deadlocking on the spinlock); lockdep reports it too.
 ///
 /// [`DynamicPerCpu::new_with`]: super::DynamicPerCpu::new_with
 /// [`define_per_cpu!`]: super::define_per_cpu
@@ -114,6 +114,10 @@ pub struct LocalLocked<T> {
     /// The lockdep name and class, for the initialisation at first use.
     #[cfg(CONFIG_PREEMPT_RT)]
     class: (&'static CStr, Pin<&'static LockClassKey>),
+    /// The task that holds the lock, or null: a task that finds itself here panics instead of
+    /// deadlocking on the spinlock.
+    #[cfg(CONFIG_PREEMPT_RT)]
+    owner: Atomic<*mut bindings::task_struct>,
     #[pin]
     data: UnsafeCell<T>,
 }
@@ -159,6 +163,8 @@ impl<T> LocalLocked<T> {
             state: Atomic::new(FREE),
             #[cfg(CONFIG_PREEMPT_RT)]
             class: (name, key),
+            #[cfg(CONFIG_PREEMPT_RT)]
+            owner: Atomic::new(core::ptr::null_mut()),
             data <- UnsafeCell::pin_init(data),
         }? E)
     }
@@ -187,6 +193,8 @@ impl<T> LocalLocked<T> {
             state: Atomic::new(UNINIT),
             #[cfg(CONFIG_PREEMPT_RT)]
             class: (name, key),
+            #[cfg(CONFIG_PREEMPT_RT)]
+            owner: Atomic::new(core::ptr::null_mut()),
             data: UnsafeCell::new(data),
         }
     }
@@ -239,6 +247,11 @@ unsafe fn lock<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Option<usiz
         let slot = unsafe { &*base.this_cpu_ptr() };
         if slot.state.load(crate::sync::atomic::Acquire) == UNINIT {
             init_at_first_use(slot);
+        }
+        // Only this task stores itself as the owner, so a match is not stale: it holds the
+        // lock (or an interrupt handler interrupted it while it did).
+        if slot.owner.load(Relaxed) == crate::task::Task::current_raw() {
+            panic!("local lock taken again by its holder (recursion or an interrupt)");
         }
         // SAFETY: As below; the current CPU's lock is initialised now.
         return unsafe { lock_initialised(base, irqsave) };
@@ -448,6 +461,8 @@ impl<'a, T> LocalLockGuard<'a, T> {
             panic!("local lock taken again by its holder (recursion or an interrupt)");
         }
         slot.state.store(HELD, Relaxed);
+        #[cfg(CONFIG_PREEMPT_RT)]
+        slot.owner.store(crate::task::Task::current_raw(), Relaxed);
         // INVARIANT: The caller took the lock; `slot` is this CPU's value, and its flag was
         // just set.
         Self {
@@ -509,6 +524,8 @@ impl<T> Drop for LocalLockGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
         // INVARIANT: The guard goes away, and with it the only access to the data.
+        #[cfg(CONFIG_PREEMPT_RT)]
+        self.slot.owner.store(core::ptr::null_mut(), Relaxed);
         self.slot.state.store(FREE, Relaxed);
         // SAFETY: By the type invariant this task holds the lock, taken as `flags` says.
         unsafe { unlock(self.base, self.flags) };
