@@ -794,7 +794,10 @@ mod tests {
         // handler runs between them; on PREEMPT_RT the handler runs in a thread that may
         // preempt the task inside its section and then waits for the lock. Either way every
         // increment must count.
-        let pairs = new_pairs()?;
+        // A lockdep class of its own (its own call site of `new_local_locked!`): lockdep would
+        // rightly report the class of `new_pairs`, which tasks take with interrupts on, taken
+        // in an interrupt handler.
+        let pairs = DynamicPerCpu::new_with(|_| new_local_locked!(Pair::new()), GFP_KERNEL)?;
         let ticker = Arc::pin_init(
             pin_init!(Ticker {
                 timer <- HrTimer::new(),
