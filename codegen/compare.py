@@ -10,7 +10,22 @@ by a placeholder, and branch targets by their offset in the function. A pair tha
 where the Rust sequence is the shorter one, has the same instructions in another order, or as
 many instructions arranged otherwise (on arm64: rustc tail-calls where the kernel's C, built with
 -fno-optimize-sibling-calls, calls and returns, and LLVM may then place the frame setup before
-a branch), says so. Exit status 1 if any Rust sequence is longer or otherwise different.
+a branch), says so.
+
+The local-lock rows (slock, dlock: a static and a dynamic LocalLocked<u64>, with lock() and
+lock_irqsave(); the C side takes a local_lock_t next to the counter) have one more verdict,
+"longer by the state check (N instructions)": the Rust sequence is the C one plus the guard's
+check of its state byte, which makes the safe lock() sound (it panics where a second guard of
+the same CPU's value would be made). That is, it becomes identical to the C sequence once these
+N instructions are removed from it: (a) the load of the state byte, its compare with HELD (2),
+the byte stores of HELD and FREE (1) and, on arm64, the moves of 2 and 1 into the registers
+they store; (b) the conditional branch after the compare; (c) the panic path, every instruction
+from that branch's target to the end of the function, provided it never returns, never jumps
+back before the target and nothing else jumps into it. Branch targets are compared as
+instruction indices there. Any other difference makes the row longer or different; the verdict
+then names the instructions that only one side has.
+
+Exit status 1 if any Rust sequence is longer or otherwise different.
 """
 import re
 import subprocess
@@ -36,13 +51,23 @@ def functions(obj, objdump):
                          check=True, capture_output=True, text=True).stdout
     # Comments start with "#" on x86 and "//" on arm64 (where "#" starts an immediate).
     comment = "//" if "aarch64" in out.split("\n\n")[0] + out[:300] else "#"
-    funcs, cur = {}, None
-    for line in out.splitlines():
-        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
+    # The size of each function: on arm64 the replacements of the kernel's alternatives follow
+    # the last function of the section, with no symbol of their own.
+    sizes = {}
+    for line in subprocess.run([objdump, "-t", obj], check=True, capture_output=True,
+                               text=True).stdout.splitlines():
+        m = re.match(r"^[0-9a-f]+\s.*\sF\s+\S+\s+([0-9a-f]+)\s+(\S+)$", line)
         if m:
-            cur = funcs.setdefault(m.group(1), [])
+            sizes[m.group(2)] = int(m.group(1), 16)
+    funcs, offsets, cur = {}, {}, None
+    for line in out.splitlines():
+        m = re.match(r"^([0-9a-f]+) <(.+)>:$", line)
+        if m:
+            cur = funcs.setdefault(m.group(2), [])
+            cur_offs = offsets.setdefault(m.group(2), [])
+            start, size, past = int(m.group(1), 16), sizes.get(m.group(2)), False
             continue
-        if cur is None or not line.strip():
+        if cur is None or past or not line.strip():
             continue
         if re.match(r"^\s+[0-9a-f]+:\s+R_(X86_64|AARCH64)_", line):
             # A relocation: the operand it patches names a symbol.
@@ -52,13 +77,17 @@ def functions(obj, objdump):
                 ins = re.sub(r"\s+(0x)?[0-9a-f]+ <[^>]+>$", "", cur[-1])
                 cur[-1] = ins + " <sym>" if "return_thunk" not in sym else ins + " " + sym
             continue
-        m = re.match(r"^\s+[0-9a-f]+:\s+(.*)$", line)
+        m = re.match(r"^\s+([0-9a-f]+):\s+(.*)$", line)
         if m:
-            ins = m.group(1).split(comment)[0].strip()
+            if size is not None and int(m.group(1), 16) - start >= size:
+                past = True
+                continue
+            ins = m.group(2).split(comment)[0].strip()
             if ins in ("nop", "int3") or ins.startswith("nop"):
                 continue
             cur.append(ins)
-    return funcs
+            cur_offs.append(int(m.group(1), 16) - start)
+    return funcs, offsets
 
 
 def arm64_ren(names, m):
@@ -95,9 +124,117 @@ def anonymous(ins):
     return re.sub(r"\s+(0x)?[0-9a-f]+ <[^>]+>", " <target>", ins)
 
 
+# The guard's state check (see the docstring): the load and the compare of the state byte with
+# HELD (2), the branch to the panic path, and the stores of HELD and FREE (1), with on arm64 the
+# moves of 1 and 2 into the registers that the stores write.
+STATE_LOAD = re.compile(r"^(movzbl\s+[^,]*\(|ldrb\s+w\d+, \[)")
+STATE_CMP = re.compile(r"^(cmpb\s+\$(0x)?2,|cmp\s+w\d+, #0x2$)")
+PANIC_BRANCH = re.compile(r"^(je|b\.eq)\s")
+STATE_STORE = re.compile(r"^(movb\s+\$(0x)?([12]), \S*\(|strb\s+(w\d+), \[)")
+RETURN = re.compile(r"^(retq?|ret)\b|return_thunk|^(jmp|b)\s+<sym>")
+
+
+def local_target(ins, name):
+    """The offset in function `name` that a branch instruction goes to, or None."""
+    m = re.search(r"\s(0x)?[0-9a-f]+ <" + re.escape(name) + r"(\+0x([0-9a-f]+))?>", ins)
+    return None if m is None else int(m.group(3) or "0", 16)
+
+
+def indexed(insns, offs, name):
+    """The instructions with the branch targets in function `name` replaced by the index of the
+    target instruction ("<#3>"), so that removing instructions does not change the others."""
+    out = []
+    for ins in insns:
+        t = local_target(ins, name)
+        if t is not None:
+            i = next((j for j, o in enumerate(offs) if o >= t), len(offs))
+            ins = re.sub(r"\s(0x)?[0-9a-f]+ <[^>]+>", f" <#{i}>", ins)
+        out.append(ins)
+    return out
+
+
+def without_state_check(insns, offs, name):
+    """Rust's local-lock sequence without the guard's state check: returns the instructions and
+    offsets left, or None if the sequence does not have the expected shape."""
+    cmps = [i for i, ins in enumerate(insns) if STATE_CMP.match(ins)]
+    if len(cmps) != 1 or cmps[0] + 1 >= len(insns) or not PANIC_BRANCH.match(insns[cmps[0] + 1]):
+        return None
+    branch = cmps[0] + 1
+    target = local_target(insns[branch], name)
+    if target is None or target <= offs[branch] or target not in offs:
+        return None
+    tail = offs.index(target)
+    # The panic path: it never returns and never rejoins the rest, which never enters it.
+    for i, ins in enumerate(insns):
+        t = local_target(ins, name)
+        if i >= tail and (RETURN.search(ins) or (t is not None and t < target)):
+            return None
+        if i < tail and i != branch and t is not None and t >= target:
+            return None
+    drop = {cmps[0], branch}
+    loads = [i for i in range(tail) if STATE_LOAD.match(insns[i])]
+    if len(loads) > 1 or any(i > cmps[0] for i in loads):
+        return None
+    drop.update(loads)
+    stored = []
+    for i in range(tail):
+        m = STATE_STORE.match(insns[i])
+        if not m:
+            continue
+        drop.add(i)
+        if m.group(3):
+            stored.append(m.group(3))
+            continue
+        # arm64: the value comes from the closest move of an immediate into the register before.
+        reg = m.group(4)
+        mov = next((j for j in range(i - 1, -1, -1) if re.match(rf"^mov\s+{reg}, ", insns[j])
+                    or re.search(rf"\b{reg}\b", insns[j].split(",")[0])), None)
+        v = mov is not None and re.match(rf"^mov\s+{reg}, #0x([12])$", insns[mov])
+        if not v:
+            return None
+        drop.add(mov)
+        stored.append(v.group(1))
+    if sorted(stored) != ["1", "2"]:
+        return None
+    keep = [i for i in range(tail) if i not in drop]
+    return [insns[i] for i in keep], [offs[i] for i in keep]
+
+
+def extra(c, r):
+    """The instructions (registers and targets anonymous) that only one of two sequences has."""
+    cs, rs = list(map(anonymous, c)), list(map(anonymous, r))
+    only_r, only_c = list(rs), []
+    for ins in cs:
+        if ins in only_r:
+            only_r.remove(ins)
+        else:
+            only_c.append(ins)
+    return only_c, only_r
+
+
+def lock_verdict(c, c_offs, c_name, r, r_offs, r_name):
+    """The verdict of a local-lock row."""
+    if normalize(c) == normalize(r):
+        return "yes"
+    stripped = without_state_check(r, r_offs, r_name)
+    if stripped is None:
+        return "no: longer or different, and no state check of the expected shape found"
+    kept, kept_offs = stripped
+    n = len(r) - len(kept)
+    if normalize(indexed(c, c_offs, c_name)) == normalize(indexed(kept, kept_offs, r_name)):
+        return f"no: longer by the state check ({n} instructions)"
+    only_c, only_r = extra(c, kept)
+    if not only_c and not only_r:
+        return (f"no: longer by more than the state check ({n} instructions): without it the "
+                f"same instructions as C in another order")
+    return (f"no: longer by more than the state check ({n} instructions): without it "
+            f"{len(kept)} against {len(c)} instructions; only in Rust: `{'; '.join(only_r)}`; "
+            f"only in C: `{'; '.join(only_c)}`")
+
+
 def main():
     c_obj, r_obj, objdump = sys.argv[1:4]
-    cf, rf = functions(c_obj, objdump), functions(r_obj, objdump)
+    (cf, c_offs), (rf, r_offs) = functions(c_obj, objdump), functions(r_obj, objdump)
     rows, same = [], 0
     # The whole variables, every width; then fields and elements (sfield: a field of a static
     # struct, sarr: an element of a static array, dfield and darr: the same, dynamic), u32 and
@@ -122,18 +259,35 @@ def main():
                 elif not ok and len(r) == len(c):
                     verdict = f"no: as many instructions ({len(r)}), arranged otherwise"
                 rows.append((kind, op, w, "; ".join(c), "; ".join(r), verdict))
+    # The current CPU's u64 under a local lock, incremented: a static variable (slock) and a
+    # dynamic one (dlock), with lock() and lock_irqsave().
+    lock_rows = []
+    for kind in ["slock", "slock_irqsave", "dlock", "dlock_irqsave"]:
+        c_name, r_name = f"cg_c_{kind}_inc_u64", f"cg_rust_{kind}_inc_u64"
+        c, r = cf.get(c_name), rf.get(r_name)
+        if c is None or r is None:
+            lock_rows.append((kind, "inc", "u64", "missing", "missing", "no"))
+            continue
+        verdict = lock_verdict(c, c_offs[c_name], c_name, r, r_offs[r_name], r_name)
+        lock_rows.append((kind, "inc", "u64", "; ".join(c), "; ".join(r), verdict))
     print("| variable | op | width | C | Rust | identical |")
     print("|---|---|---|---|---|---|")
-    for row in rows:
+    for row in rows + lock_rows:
         print("| " + " | ".join(f"`{x}`" if i in (3, 4) else x for i, x in enumerate(row)) + " |")
     shorter = sum(row[5].startswith("no: Rust shorter") for row in rows)
     order = sum(row[5].endswith("other order") for row in rows)
     arranged = sum(row[5].endswith("arranged otherwise") for row in rows)
     other = len(rows) - same - shorter - order - arranged
+    lock_same = sum(row[5] == "yes" for row in lock_rows)
+    lock_check = sum(bool(re.fullmatch(r"no: longer by the state check \(\d+ instructions\)",
+                                       row[5])) for row in lock_rows)
+    lock_other = len(lock_rows) - lock_same - lock_check
     print(f"\n{same} of {len(rows)} identical, {shorter} shorter in Rust, {order} the same "
           f"instructions in another order, {arranged} as many instructions arranged otherwise, "
-          f"{other} longer or different in Rust")
-    return 0 if other == 0 else 1
+          f"{other} longer or different in Rust; {len(lock_rows)} local-lock rows: {lock_check} "
+          f"identical to C apart from the state check, {lock_same} identical, {lock_other} "
+          f"longer or different in Rust")
+    return 0 if other == 0 and lock_other == 0 else 1
 
 
 if __name__ == "__main__":

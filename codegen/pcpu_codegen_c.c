@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The C side of `make codegen`: every this_cpu operation, for every size, on a static
- * per-CPU variable and on a dynamic one reached through a structure (as a driver holds it).
+ * per-CPU variable and on a dynamic one reached through a structure (as a driver holds it);
+ * then fields and elements, and an increment under a local lock.
  */
+#include <linux/local_lock.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 
@@ -83,6 +85,46 @@ GENF_OPS(t, darr, struct cg_ah_##t *h C_ size_t i, struct cg_ah_##t *h C_ size_t
 
 GENF(u32)
 GENF(u64)
+
+/*
+ * A u64 under a local lock, static (slock) and dynamic (dlock), taken with local_lock() and
+ * with local_lock_irqsave(): the lock and the data in one per-CPU struct, as drivers write it.
+ */
+struct cg_ll { local_lock_t lock; u64 count; };
+DEFINE_PER_CPU(struct cg_ll, cg_sll) = { .lock = INIT_LOCAL_LOCK(lock) };
+struct cg_llh { struct cg_ll __percpu *p; };
+
+void cg_c_slock_inc_u64(void)
+{
+	local_lock(&cg_sll.lock);
+	this_cpu_ptr(&cg_sll)->count++;
+	local_unlock(&cg_sll.lock);
+}
+
+void cg_c_slock_irqsave_inc_u64(void)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&cg_sll.lock, flags);
+	this_cpu_ptr(&cg_sll)->count++;
+	local_unlock_irqrestore(&cg_sll.lock, flags);
+}
+
+void cg_c_dlock_inc_u64(struct cg_llh *h)
+{
+	local_lock(&h->p->lock);
+	this_cpu_ptr(h->p)->count++;
+	local_unlock(&h->p->lock);
+}
+
+void cg_c_dlock_irqsave_inc_u64(struct cg_llh *h)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&h->p->lock, flags);
+	this_cpu_ptr(h->p)->count++;
+	local_unlock_irqrestore(&h->p->lock, flags);
+}
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("this_cpu operations in C, for comparing generated code");

@@ -3,7 +3,11 @@
 //! The Rust side of `make codegen`: the same operations as `pcpu_codegen_c.c`.
 
 use kernel::{
-    percpu::{define_per_cpu, percpu_field, DynamicPerCpu, LocalInt, ThisCpuOps},
+    new_local_locked,
+    percpu::{
+        define_per_cpu, percpu_field, static_local_locked, DynamicPerCpu, LocalInt, LocalLock,
+        LocalLocked, ThisCpuOps,
+    },
     prelude::*,
 };
 
@@ -216,3 +220,38 @@ macro_rules! genf {
 
 genf!(u32);
 genf!(u64);
+
+// A u64 under a local lock, static (`slock`) and dynamic (`dlock`), with `lock` and
+// `lock_irqsave`.
+define_per_cpu!(static SLL: LocalLocked<u64> = static_local_locked!(0));
+
+/// A driver's structure holding a dynamic per-CPU variable under a local lock.
+pub struct LlHolder {
+    p: DynamicPerCpu<LocalLocked<u64>>,
+}
+
+impl LlHolder {
+    /// How a driver makes one (not called here).
+    pub fn new() -> Result<Self> {
+        Ok(Self {
+            p: DynamicPerCpu::new_with(|_| new_local_locked!(0u64), GFP_KERNEL)?,
+        })
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn cg_rust_slock_inc_u64() {
+    *SLL.lock() += 1
+}
+#[no_mangle]
+pub extern "C" fn cg_rust_slock_irqsave_inc_u64() {
+    *SLL.lock_irqsave() += 1
+}
+#[no_mangle]
+pub extern "C" fn cg_rust_dlock_inc_u64(h: &LlHolder) {
+    *h.p.lock() += 1
+}
+#[no_mangle]
+pub extern "C" fn cg_rust_dlock_irqsave_inc_u64(h: &LlHolder) {
+    *h.p.lock_irqsave() += 1
+}
