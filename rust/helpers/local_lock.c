@@ -20,11 +20,15 @@ __rust_helper void rust_helper___local_lock_init(local_lock_t *lock,
 #endif
 }
 
-/* The operations take the per-CPU address and lock the current CPU's lock. */
+/*
+ * The operations take the per-CPU address and lock the current CPU's lock;
+ * the locking ones return its address on this CPU, where the task now stays.
+ */
 
-__rust_helper void rust_helper_local_lock(local_lock_t __percpu *lock)
+__rust_helper local_lock_t *rust_helper_local_lock(local_lock_t __percpu *lock)
 {
 	local_lock(lock);
+	return this_cpu_ptr(lock);
 }
 
 __rust_helper void rust_helper_local_unlock(local_lock_t __percpu *lock)
@@ -32,13 +36,15 @@ __rust_helper void rust_helper_local_unlock(local_lock_t __percpu *lock)
 	local_unlock(lock);
 }
 
-__rust_helper unsigned long
-rust_helper_local_lock_irqsave(local_lock_t __percpu *lock)
+__rust_helper local_lock_t *
+rust_helper_local_lock_irqsave(local_lock_t __percpu *lock,
+			       unsigned long *flags)
 {
-	unsigned long flags;
+	unsigned long f;
 
-	local_lock_irqsave(lock, flags);
-	return flags;
+	local_lock_irqsave(lock, f);
+	*flags = f;
+	return this_cpu_ptr(lock);
 }
 
 __rust_helper void

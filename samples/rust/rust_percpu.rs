@@ -4,18 +4,21 @@
 //!
 //! Counts events in a static per-CPU counter with `this_cpu` operations, keeps per-CPU
 //! statistics of a type that owns memory in a dynamic per-CPU variable, keeps a network
-//! driver's packet statistics in a per-CPU struct updated one field at a time, does work on
-//! every CPU, and checks the per-CPU values and their sums before printing them.
+//! driver's packet statistics in a per-CPU struct updated one field at a time, keeps a block
+//! driver's per-CPU cache of free request tags under a local lock, does work on every CPU, and
+//! checks the per-CPU values and their sums before printing them.
 
 use kernel::{
     cpu::CpuId,
-    cpumask,
+    cpumask, new_local_locked,
     percpu::{
         define_per_cpu,
         percpu_field,
         CpuGuard,
         DynamicPerCpu,
         LocalInt,
+        LocalLock,
+        LocalLocked,
         PerCpu,
         ThisCpuOps, //
     },
@@ -62,9 +65,31 @@ struct NetStats {
 /// The number of drop reasons the sample counts.
 const DROP_REASONS: usize = 4;
 
+/// Free request tags as a block driver might cache them, one cache per CPU: a task takes tags
+/// from, and returns them to, the cache of the CPU it runs on, under that CPU's local lock.
+struct TagCache {
+    free: KVec<u32>,
+}
+
+/// Tags per CPU cache.
+const TAGS_PER_CPU: u32 = 8;
+
+impl TagCache {
+    /// CPU `cpu` starts with its own range of tags.
+    fn new(cpu: CpuId) -> Result<Self> {
+        let first = cpu.as_u32() * TAGS_PER_CPU;
+        let mut free = KVec::with_capacity(TAGS_PER_CPU as usize, GFP_KERNEL)?;
+        for tag in first..first + TAGS_PER_CPU {
+            free.push(tag, GFP_KERNEL)?;
+        }
+        Ok(Self { free })
+    }
+}
+
 struct RustPercpu {
     stats: DynamicPerCpu<CpuStats>,
     net: DynamicPerCpu<NetStats>,
+    tags: DynamicPerCpu<LocalLocked<TagCache>>,
 }
 
 impl RustPercpu {
@@ -111,6 +136,7 @@ impl kernel::Module for RustPercpu {
         let this = RustPercpu {
             stats,
             net: DynamicPerCpu::new_zeroed(GFP_KERNEL)?,
+            tags: DynamicPerCpu::new_with(|cpu| new_local_locked!(TagCache::new(cpu)), GFP_KERNEL)?,
         };
         let stats = &this.stats;
 
@@ -170,6 +196,26 @@ impl kernel::Module for RustPercpu {
             expected_work
         );
         ok &= events == expected_events && work_total == expected_work;
+
+        // Tags: take three from this CPU's cache and give them back, under its local lock (a
+        // sleeping lock on PREEMPT_RT; the task may be preempted but stays on this CPU).
+        let mut cache = this.tags.lock();
+        let cpu = cache.cpu();
+        let mut taken = [0; 3];
+        for tag in &mut taken {
+            *tag = cache.free.pop().ok_or(EBUSY)?;
+        }
+        ok &= taken.iter().all(|tag| tag / TAGS_PER_CPU == cpu.as_u32());
+        ok &= cache.free.len() == (TAGS_PER_CPU - 3) as usize;
+        for tag in taken {
+            cache.free.push(tag, GFP_ATOMIC)?;
+        }
+        drop(cache);
+        pr_info!(
+            "tags {:?} taken from and returned to the cache of cpu{}\n",
+            taken,
+            cpu.as_u32()
+        );
 
         // The packet statistics: each field summed over the CPUs.
         let rx_packets = percpu_field!(this.net, NetStats, rx_packets).sum();

@@ -18,6 +18,7 @@ use super::{
     PerCpu, //
 };
 use crate::{
+    cpu::CpuId,
     prelude::*,
     str::CStr,
     sync::{
@@ -32,7 +33,6 @@ use crate::{
         Opaque, //
     },
 };
-use pin_init::Wrapper;
 use core::{
     cell::UnsafeCell,
     ops::{
@@ -40,6 +40,7 @@ use core::{
         DerefMut, //
     },
 };
+use pin_init::Wrapper;
 
 /// One CPU's value of a per-CPU variable, protected by that CPU's local lock.
 ///
@@ -109,6 +110,9 @@ pub struct LocalLocked<T> {
     /// First, so that the per-CPU address of the value is the one of its lock.
     #[pin]
     lock: Opaque<bindings::local_lock_t>,
+    /// Second, at the offset C's data has after an empty `local_lock_t`.
+    #[pin]
+    data: UnsafeCell<T>,
     /// [`UNINIT`], [`FREE`] or [`HELD`].
     state: Atomic<u8>,
     /// The lockdep name and class, for the initialisation at first use.
@@ -118,8 +122,6 @@ pub struct LocalLocked<T> {
     /// deadlocking on the spinlock.
     #[cfg(CONFIG_PREEMPT_RT)]
     owner: Atomic<*mut bindings::task_struct>,
-    #[pin]
-    data: UnsafeCell<T>,
 }
 
 /// The lock is not initialised yet: a static variable on `CONFIG_PREEMPT_RT`, whose
@@ -227,17 +229,21 @@ const fn static_lock(_name: &'static CStr) -> bindings::local_lock_t {
     unsafe { core::mem::zeroed() }
 }
 
-/// Takes the current CPU's lock of the variable at `base`, returning the flags of
-/// `local_lock_irqsave` if `irqsave`.
+/// This CPU's slot of a variable whose lock the current task has just taken, and the flags of
+/// `local_lock_irqsave` if it was taken that way.
+type Locked<T> = (*mut LocalLocked<T>, Option<usize>);
+
+/// Takes the current CPU's lock of the variable at `base`, with `local_lock_irqsave` if
+/// `irqsave`, else with `local_lock`.
 ///
 /// On `CONFIG_PREEMPT_RT`, first initialises the current CPU's lock if it is not yet (static
-/// variables).
+/// variables), and panics if the current task holds it already.
 ///
 /// # Safety
 ///
 /// Every possible CPU's slot at `base` holds a `LocalLocked<T>` while this runs.
 #[inline]
-unsafe fn lock<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Option<usize> {
+unsafe fn lock<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Locked<T> {
     #[cfg(CONFIG_PREEMPT_RT)]
     {
         // The task stays on this CPU from the check until the lock pins it on its own.
@@ -264,25 +270,29 @@ unsafe fn lock<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Option<usiz
     }
 }
 
-/// Takes the current CPU's lock of the variable at `base`.
+/// Takes the current CPU's lock of the variable at `base`, as [`lock`] does.
 ///
 /// # Safety
 ///
 /// Every possible CPU's slot at `base` holds a `LocalLocked<T>` while this runs, and the one of
 /// the CPU this runs on has an initialised lock.
 #[inline]
-unsafe fn lock_initialised<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Option<usize> {
+unsafe fn lock_initialised<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Locked<T> {
     // CAST: The lock is the first field of the `#[repr(C)]` `LocalLocked<T>`, and
     // `Opaque<local_lock_t>` has the layout of a `local_lock_t`.
     let lock = base.as_raw().cast::<bindings::local_lock_t>();
     if irqsave {
+        let mut flags = 0;
         // SAFETY: `lock` is the per-CPU address of `local_lock_t`s, initialised on this CPU
-        // (the caller's promise); lock slots never move.
-        Some(unsafe { bindings::local_lock_irqsave(lock) })
+        // (the caller's promise); lock slots never move. `flags` is valid for writes.
+        let slot = unsafe { bindings::local_lock_irqsave(lock, &mut flags) };
+        // CAST: The lock is at offset 0 of this CPU's slot (see above).
+        (slot.cast(), Some(flags))
     } else {
         // SAFETY: As above.
-        unsafe { bindings::local_lock(lock) };
-        None
+        let slot = unsafe { bindings::local_lock(lock) };
+        // CAST: As above.
+        (slot.cast(), None)
     }
 }
 
@@ -383,9 +393,10 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
         let base = self.ptr();
         // SAFETY: By the safety requirements of `PerCpu`, every possible CPU's slot holds a
         // `LocalLocked<T>` for the lifetime of `&self`.
-        let flags = unsafe { lock(base, false) };
-        // SAFETY: The current CPU's lock was just taken by this task with `local_lock`.
-        unsafe { LocalLockGuard::new(base, flags) }
+        let locked = unsafe { lock(base, false) };
+        // SAFETY: The current CPU's lock was just taken by this task with `local_lock`, and
+        // `lock` returned its slot.
+        unsafe { LocalLockGuard::new(base, locked) }
     }
 
     /// Disables interrupts (on ordinary kernels), takes the current CPU's lock and returns a
@@ -409,10 +420,10 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
     {
         let base = self.ptr();
         // SAFETY: As in `lock`.
-        let flags = unsafe { lock(base, true) };
+        let locked = unsafe { lock(base, true) };
         // SAFETY: The current CPU's lock was just taken by this task with
-        // `local_lock_irqsave`, which returned `flags`.
-        unsafe { LocalLockGuard::new(base, flags) }
+        // `local_lock_irqsave`, and `lock` returned its slot and flags.
+        unsafe { LocalLockGuard::new(base, locked) }
     }
 }
 
@@ -445,20 +456,20 @@ impl<'a, T> LocalLockGuard<'a, T> {
     ///
     /// The current task has just taken the current CPU's lock of the variable at `base` (whose
     /// every possible CPU holds a `LocalLocked<T>` for `'a`) with `local_lock_irqsave` (which
-    /// returned `flags`) if `flags` is `Some`, else with `local_lock`, and nothing else since.
+    /// returned `flags`) if `flags` is `Some`, else with `local_lock`, and nothing else since;
+    /// `slot` is the current CPU's slot.
     #[inline]
-    unsafe fn new(base: PerCpuPtr<LocalLocked<T>>, flags: Option<usize>) -> Self {
+    unsafe fn new(base: PerCpuPtr<LocalLocked<T>>, (slot, flags): Locked<T>) -> Self {
         // SAFETY: The lock keeps the task on this CPU (migration or preemption disabled), so
-        // this is and stays the current CPU's slot, which holds a `LocalLocked<T>` for `'a`
+        // `slot` is and stays the current CPU's slot, which holds a `LocalLocked<T>` for `'a`
         // (the caller's promise).
-        let slot = unsafe { &*base.this_cpu_ptr() };
-        // Only holders of this CPU's lock change the flag, and of those only an interrupt
-        // handler can run between this load and the store below; it leaves the flag as it
-        // found it, or set (if it leaked its guard), and then this task panics below next time.
+        let slot = unsafe { &*slot };
+        // Only holders of this CPU's lock change the state, and of those only an interrupt
+        // handler can run between this load and the store below; it leaves the state as it
+        // found it, or held (if it leaked its guard), and then this task panics below next time.
         if slot.state.load(Relaxed) == HELD {
-            // SAFETY: This task took the lock as the caller says; it is released the same way.
-            unsafe { unlock(base, flags) };
-            panic!("local lock taken again by its holder (recursion or an interrupt)");
+            // SAFETY: This task took the lock as the caller says.
+            unsafe { held_again(base, flags) };
         }
         slot.state.store(HELD, Relaxed);
         #[cfg(CONFIG_PREEMPT_RT)]
@@ -473,6 +484,14 @@ impl<'a, T> LocalLockGuard<'a, T> {
         }
     }
 
+    /// Returns the CPU whose value the guard holds, which is the one this task runs on until
+    /// the guard is dropped.
+    #[doc(alias = "smp_processor_id")]
+    #[inline]
+    pub fn cpu(&self) -> CpuId {
+        CpuId::current()
+    }
+
     /// Returns the current CPU's value, pinned.
     ///
     /// The value may have been built in place by a pin-initializer, so for `T: !Unpin` this is
@@ -484,6 +503,20 @@ impl<'a, T> LocalLockGuard<'a, T> {
         // per-CPU memory, which never moves.
         unsafe { Pin::new_unchecked(&mut *self.slot.data.get()) }
     }
+}
+
+/// Releases the lock that its holder took again, then panics; out of line, so that the fast
+/// path keeps no stack frame for the panic.
+///
+/// # Safety
+///
+/// As for [`unlock`].
+#[cold]
+#[inline(never)]
+unsafe fn held_again<T>(base: PerCpuPtr<LocalLocked<T>>, flags: Option<usize>) -> ! {
+    // SAFETY: The caller holds the lock, taken as `flags` says.
+    unsafe { unlock(base, flags) };
+    panic!("local lock taken again by its holder (recursion or an interrupt)");
 }
 
 /// Releases the current CPU's lock of the variable at `base`.
@@ -547,8 +580,8 @@ mod tests {
     use crate::{
         cpu::CpuId,
         cpumask, impl_has_hr_timer,
-        prelude::*,
         preempt::MigrateGuard,
+        prelude::*,
         sync::{
             atomic::{
                 Atomic,
