@@ -63,12 +63,12 @@ use pin_init::Wrapper;
 ///
 /// # Invariants
 ///
-/// - Unless `state` is [`UNINIT`], `lock` is initialised: by `__local_lock_init` when the value
+/// - Unless `state` is `UNINIT`, `lock` is initialised: by `__local_lock_init` when the value
 ///   was made in place, or, for [`LocalLocked::new_static`] on ordinary kernels, by the same
-///   constant initializer as the C `INIT_LOCAL_LOCK`. `state` is only [`UNINIT`] on
+///   constant initializer as the C `INIT_LOCAL_LOCK`. `state` is only `UNINIT` on
 ///   `CONFIG_PREEMPT_RT`, and leaves it only once, when `lock` is initialised.
 /// - `data` is only accessed through a [`LocalLockGuard`] of this value, which exists only while
-///   the task that made it holds this CPU's lock; `state` is [`HELD`] exactly while one exists.
+///   the task that made it holds this CPU's lock; `state` is `HELD` exactly while one exists.
 ///
 /// # Examples
 ///
@@ -441,7 +441,7 @@ impl<T, V: PerCpu<Item = LocalLocked<T>>> LocalLock<T> for V {}
 /// - The task that made the guard holds the current CPU's lock of the variable at `base`,
 ///   taken with `local_lock_irqsave` (which returned `flags`) if `flags` is `Some`, else with
 ///   `local_lock`, and the task stays on this CPU until the guard is dropped.
-/// - `slot` is this CPU's value of that variable, and its state is [`HELD`], set by this guard.
+/// - `slot` is this CPU's value of that variable, and its state is `HELD`, set by this guard.
 pub struct LocalLockGuard<'a, T> {
     base: PerCpuPtr<LocalLocked<T>>,
     slot: &'a LocalLocked<T>,
@@ -673,13 +673,17 @@ mod tests {
     }
 
     /// Runs `ITER` locked increments; called by `smp_call_on_cpu` in a task bound to the CPU.
+    ///
+    /// # Safety
+    ///
+    /// `arg` points to an `OnCpu<P>` that lives until this function returns.
     unsafe extern "C" fn bound_worker<P, V>(arg: *mut c_void) -> i32
     where
         P: Deref<Target = V>,
         V: LocalLock<Pair>,
     {
-        // SAFETY: `arg` is the `OnCpu<P>` that the caller of `smp_call_on_cpu` keeps alive
-        // until this function returns.
+        // SAFETY: `arg` points to an `OnCpu<P>` that lives until this function returns (the
+        // caller's promise).
         let on = unsafe { &*arg.cast::<OnCpu<P>>() };
         for _ in 0..ITER {
             on.pairs.lock().bump(Some(on.cpu));
