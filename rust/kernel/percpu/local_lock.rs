@@ -52,8 +52,8 @@ use pin_init::Wrapper;
 ///
 /// The lock is the C `local_lock_t`: `preempt_disable()` (or `local_irq_save()`) plus lockdep's
 /// view of it on ordinary kernels, `migrate_disable()` plus a per-CPU `spinlock_t` on
-/// `CONFIG_PREEMPT_RT`. Besides it, each value has a flag that says whether its guard exists,
-/// so that taking the same CPU's lock again while it is held (by the same task, or by an
+/// `CONFIG_PREEMPT_RT`. Besides it, each value has a state byte that says whether its guard
+/// exists, so that taking the same CPU's lock again while it is held (by the same task, or by an
 /// interrupt handler that interrupted the holder) panics instead of handing out a second
 /// `&mut` (on `CONFIG_PREEMPT_RT` the value also records the holder, so that the second lock
 /// panics instead of deadlocking on the spinlock); lockdep reports it too.
