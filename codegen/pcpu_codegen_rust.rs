@@ -255,3 +255,26 @@ pub extern "C" fn cg_rust_dlock_inc_u64(h: &LlHolder) {
 pub extern "C" fn cg_rust_dlock_irqsave_inc_u64(h: &LlHolder) {
     *h.p.lock_irqsave() += 1
 }
+
+// The same without the guard's state check (`unsafe`: the caller promises that no other guard of
+// the value exists meanwhile), compared with the same C functions.
+#[no_mangle]
+pub extern "C" fn cg_rust_slock_unchecked_inc_u64() {
+    // SAFETY: Nothing else locks `SLL` in this module.
+    *unsafe { SLL.lock_unchecked() } += 1
+}
+#[no_mangle]
+pub extern "C" fn cg_rust_slock_irqsave_unchecked_inc_u64() {
+    // SAFETY: As above.
+    *unsafe { SLL.lock_irqsave_unchecked() } += 1
+}
+#[no_mangle]
+pub extern "C" fn cg_rust_dlock_unchecked_inc_u64(h: &LlHolder) {
+    // SAFETY: As above, for `h.p`.
+    *unsafe { h.p.lock_unchecked() } += 1
+}
+#[no_mangle]
+pub extern "C" fn cg_rust_dlock_irqsave_unchecked_inc_u64(h: &LlHolder) {
+    // SAFETY: As above, for `h.p`.
+    *unsafe { h.p.lock_irqsave_unchecked() } += 1
+}
