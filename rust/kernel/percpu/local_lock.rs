@@ -145,7 +145,7 @@ unsafe impl<T: Send> Send for LocalLocked<T> {}
 
 // SAFETY: A shared `&LocalLocked<T>` gives no access to the `T`: it is only reached through a
 // `LocalLockGuard`, made by `LocalLock` methods that take the current CPU's lock and require
-// `T: Send`; the lock and the flag are only changed through the C functions and atomics.
+// `T: Send`; the lock and the state are only changed through the C functions and atomics.
 unsafe impl<T: Send> Sync for LocalLocked<T> {}
 
 impl<T> LocalLocked<T> {
@@ -178,7 +178,9 @@ impl<T> LocalLocked<T> {
     /// Use [`static_local_locked!`], which makes the name and the lockdep class. On ordinary
     /// kernels the lock is initialised as the C `INIT_LOCAL_LOCK` does; on `CONFIG_PREEMPT_RT`,
     /// where it is a `spinlock_t`, the first [`LocalLock`] method on each CPU initialises that
-    /// CPU's lock. All CPUs' locks of one variable share the lockdep class `key`.
+    /// CPU's lock, with the lockdep class `key`. Either way all CPUs' locks of one variable are
+    /// one lockdep class (on ordinary kernels lockdep keys a static lock by its address, as for
+    /// C's).
     ///
     /// Only for static variables: a value made this way and moved into a dynamic variable works,
     /// but lockdep warns about its class on ordinary kernels.
@@ -212,7 +214,7 @@ const fn static_lock(name: &'static CStr) -> bindings::local_lock_t {
     let _ = name;
     // SAFETY: `local_lock_t` holds integers and raw pointers (nothing without
     // `CONFIG_DEBUG_LOCK_ALLOC`), for which all zeroes are valid.
-    #[allow(unused_mut)]
+    #[allow(unused_mut, reason = "only set with CONFIG_DEBUG_LOCK_ALLOC")]
     let mut lock: bindings::local_lock_t = unsafe { core::mem::zeroed() };
     #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
     {
