@@ -27,25 +27,22 @@ pub(super) mod sealed {
 
     /// Seals [`CpuStable`](super::CpuStable).
     pub trait Stable {
-        /// With `CONFIG_RUST_PERCPU_HARDENED`, checks what the proof promises, where a proof
-        /// can promise more than its constructor did.
+        /// With `CONFIG_RUST_PERCPU_HARDENED`, checks that the task is not preemptible, as the
+        /// [`CpuPinned`](super::CpuPinned) proofs promise (one made by
+        /// `LocalInterruptDisabled::assume_disabled` may not hold). The proofs that leave the
+        /// task preemptible override it with nothing.
+        #[inline(always)]
+        fn hardened_check() {
+            super::hardened_check_pinned();
+        }
+    }
+
+    impl Stable for crate::preempt::CpuGuard {}
+    impl Stable for crate::interrupt::LocalInterruptDisabled {}
+    impl Stable for crate::preempt::MigrateGuard {
         #[inline(always)]
         fn hardened_check() {}
     }
-
-    impl Stable for crate::preempt::CpuGuard {
-        #[inline(always)]
-        fn hardened_check() {
-            super::hardened_check_pinned();
-        }
-    }
-    impl Stable for crate::interrupt::LocalInterruptDisabled {
-        #[inline(always)]
-        fn hardened_check() {
-            super::hardened_check_pinned();
-        }
-    }
-    impl Stable for crate::preempt::MigrateGuard {}
 
     /// Seals [`PerCpu`](super::PerCpu).
     pub trait Variable {}
@@ -86,9 +83,9 @@ unsafe impl CpuPinned for LocalInterruptDisabled {}
 ///
 /// Implemented by every [`CpuPinned`] proof ([`CpuGuard`], [`LocalInterruptDisabled`]), by
 /// [`MigrateGuard`] (migration disabled, the task preemptible) and by the guard of a local
-/// lock. It is what [`PerCpu::get`] needs: a shared
-/// reference to a [`Sync`] value may coexist with those of other tasks, interrupt handlers and
-/// CPUs, so only "the current CPU" has to stay the same. The accessors that hand out a value
+/// lock. It is what [`PerCpu::get`] needs: a shared reference to a [`Sync`] value may coexist
+/// with those of other tasks, interrupt handlers and CPUs, so only "the current CPU" has to
+/// stay the same. The accessors that hand out a value
 /// that only one task may use at a time ([`PerCpu::get_with_irq_off`], [`PerCpu::get_mut`])
 /// need more and do not accept it. Under a `MigrateGuard` alone the task may sleep.
 ///

@@ -400,7 +400,7 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
         let locked = unsafe { lock(base, false) };
         // SAFETY: The current CPU's lock was just taken by this task with `local_lock`, and
         // `lock` returned its slot.
-        unsafe { LocalLockGuard::new(base, locked) }
+        unsafe { LocalLockGuard::new(base, locked, true) }
     }
 
     /// Disables interrupts (on ordinary kernels), takes the current CPU's lock and returns a
@@ -410,8 +410,9 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
     /// `CONFIG_PREEMPT_RT` it is the same as [`LocalLock::lock`] (interrupts stay enabled, and
     /// interrupt handlers run in threads), so the handlers must be ones that run as threads or
     /// in soft interrupt context there: a threaded interrupt handler, an hrtimer that is not in
-    /// a `Hard` mode. Lockdep reports a local lock taken in hard interrupt context on both
-    /// kinds of kernel. Not for NMI context.
+    /// a `Hard` mode. Lockdep reports a local lock taken in interrupt context that stays hard
+    /// on `CONFIG_PREEMPT_RT` (a `Hard` hrtimer, `on_each_cpu`) on both kinds of kernel. Not for
+    /// NMI context.
     ///
     /// # Panics
     ///
@@ -427,7 +428,7 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
         let locked = unsafe { lock(base, true) };
         // SAFETY: The current CPU's lock was just taken by this task with
         // `local_lock_irqsave`, and `lock` returned its slot and flags.
-        unsafe { LocalLockGuard::new(base, locked) }
+        unsafe { LocalLockGuard::new(base, locked, true) }
     }
 
     /// Takes the current CPU's lock as [`LocalLock::lock`] does, without the check of the
@@ -446,8 +447,12 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
     where
         T: Send,
     {
-        // SAFETY: The caller's promise is the requirement of `lock_unchecked`.
-        unsafe { lock_unchecked(self, false) }
+        let base = self.ptr();
+        // SAFETY: As in `lock`.
+        let locked = unsafe { lock(base, false) };
+        // SAFETY: As in `lock`; the caller guarantees that this guard is the only one of the
+        // value while it exists.
+        unsafe { LocalLockGuard::new(base, locked, false) }
     }
 
     /// Takes the current CPU's lock as [`LocalLock::lock_irqsave`] does, without the check of
@@ -461,46 +466,18 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
     where
         T: Send,
     {
-        // SAFETY: The caller's promise is the requirement of `lock_unchecked`.
-        unsafe { lock_unchecked(self, true) }
-    }
-}
-
-/// Takes the current CPU's lock of `var` without the check of the value's state, with
-/// `local_lock_irqsave` if `irqsave`, else with `local_lock`.
-///
-/// # Safety
-///
-/// As for [`LocalLock::lock_unchecked`].
-#[inline]
-unsafe fn lock_unchecked<T, V>(var: &V, irqsave: bool) -> LocalLockGuard<'_, T>
-where
-    V: PerCpu<Item = LocalLocked<T>> + ?Sized,
-{
-    let base = var.ptr();
-    // SAFETY: By the safety requirements of `PerCpu`, every possible CPU's slot holds a
-    // `LocalLocked<T>` for the lifetime of `&var`.
-    let (slot, flags) = unsafe { lock(base, irqsave) };
-    // SAFETY: The lock keeps the task on this CPU, so `slot`, returned by `lock`, is and stays
-    // the current CPU's slot, which holds a `LocalLocked<T>` for the lifetime of `&var`.
-    let slot = unsafe { &*slot };
-    #[cfg(CONFIG_PREEMPT_RT)]
-    slot.owner.store(crate::task::Task::current_raw(), Relaxed);
-    // INVARIANT: This task took the lock with `local_lock_irqsave` (returning `flags`) or
-    // `local_lock`; `slot` is this CPU's value; the caller guarantees that this guard is the
-    // only one of the value while it exists.
-    LocalLockGuard {
-        base,
-        slot,
-        flags,
-        checked: false,
-        _not_send: NotThreadSafe,
+        let base = self.ptr();
+        // SAFETY: As in `lock`.
+        let locked = unsafe { lock(base, true) };
+        // SAFETY: As in `lock_irqsave`; the caller guarantees that this guard is the only one
+        // of the value while it exists.
+        unsafe { LocalLockGuard::new(base, locked, false) }
     }
 }
 
 impl<T, V: PerCpu<Item = LocalLocked<T>>> LocalLock<T> for V {}
 
-/// The guard of a local lock, made by [`LocalLock::lock`] and [`LocalLock::lock_irqsave`].
+/// The guard of a local lock, made by the [`LocalLock`] methods.
 ///
 /// Dereferences to the current CPU's value (mutably if `T: Unpin`, else through
 /// [`LocalLockGuard::as_mut`]); dropping it releases the lock. It is neither [`Send`] nor
@@ -526,37 +503,46 @@ pub struct LocalLockGuard<'a, T> {
 }
 
 impl<'a, T> LocalLockGuard<'a, T> {
-    /// Makes the guard of the current CPU's value once its lock is taken.
+    /// Makes the guard of the current CPU's value once its lock is taken; if `checked`, first
+    /// checks and sets the value's state.
     ///
     /// # Safety
     ///
     /// The current task has just taken the current CPU's lock of the variable at `base` (whose
     /// every possible CPU holds a `LocalLocked<T>` for `'a`) with `local_lock_irqsave` (which
     /// returned `flags`) if `flags` is `Some`, else with `local_lock`, and nothing else since;
-    /// `slot` is the current CPU's slot.
+    /// `slot` is the current CPU's slot. If not `checked`, no other guard of the value exists
+    /// or is made while the returned one exists.
     #[inline]
-    unsafe fn new(base: PerCpuPtr<LocalLocked<T>>, (slot, flags): Locked<T>) -> Self {
+    unsafe fn new(
+        base: PerCpuPtr<LocalLocked<T>>,
+        (slot, flags): Locked<T>,
+        checked: bool,
+    ) -> Self {
         // SAFETY: The lock keeps the task on this CPU (migration or preemption disabled), so
         // `slot` is and stays the current CPU's slot, which holds a `LocalLocked<T>` for `'a`
         // (the caller's promise).
         let slot = unsafe { &*slot };
-        // Only holders of this CPU's lock change the state, and of those only an interrupt
-        // handler can run between this load and the store below; it leaves the state as it
-        // found it, or held (if it leaked its guard), and then this task panics below next time.
-        if slot.state.load(Relaxed) == HELD {
-            // SAFETY: This task took the lock as the caller says.
-            unsafe { held_again(base, flags) };
+        if checked {
+            // Only holders of this CPU's lock change the state, and of those only an interrupt
+            // handler can run between this load and the store below; it leaves the state as it
+            // found it, or held if it leaked its guard (which nothing can use any more; the
+            // next lock of the value panics).
+            if slot.state.load(Relaxed) == HELD {
+                // SAFETY: This task took the lock as the caller says.
+                unsafe { held_again(base, flags) };
+            }
+            slot.state.store(HELD, Relaxed);
         }
-        slot.state.store(HELD, Relaxed);
         #[cfg(CONFIG_PREEMPT_RT)]
         slot.owner.store(crate::task::Task::current_raw(), Relaxed);
-        // INVARIANT: The caller took the lock; `slot` is this CPU's value, and its flag was
-        // just set.
+        // INVARIANT: The caller took the lock; `slot` is this CPU's value; if `checked` its
+        // state was just set, else the caller guarantees that this guard is the only one.
         Self {
             base,
             slot,
             flags,
-            checked: true,
+            checked,
             _not_send: NotThreadSafe,
         }
     }
@@ -644,7 +630,11 @@ impl<T> Drop for LocalLockGuard<'_, T> {
     }
 }
 
-impl<T> sealed::Stable for LocalLockGuard<'_, T> {}
+impl<T> sealed::Stable for LocalLockGuard<'_, T> {
+    /// On `CONFIG_PREEMPT_RT` the holder stays preemptible.
+    #[inline(always)]
+    fn hardened_check() {}
+}
 
 // SAFETY: By the type invariant, the task that made the guard holds a local lock, which keeps it
 // on its CPU (preemption, interrupts or migration disabled) until the guard is dropped, and
