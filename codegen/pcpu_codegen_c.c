@@ -88,7 +88,9 @@ GENF(u64)
 
 /*
  * A u64 under a local lock, static (slock) and dynamic (dlock), taken with local_lock() and
- * with local_lock_irqsave(): the lock and the data in one per-CPU struct, as drivers write it.
+ * with local_lock() under local_interrupt_disable() (the refcounted form the Rust LocalLockedIrq
+ * uses, whose guards may be dropped in any order): the lock and the data in one per-CPU struct,
+ * as drivers write it.
  */
 struct cg_ll { local_lock_t lock; u64 count; };
 DEFINE_PER_CPU(struct cg_ll, cg_sll) = { .lock = INIT_LOCAL_LOCK(lock) };
@@ -101,13 +103,13 @@ void cg_c_slock_inc_u64(void)
 	local_unlock(&cg_sll.lock);
 }
 
-void cg_c_slock_irqsave_inc_u64(void)
+void cg_c_slock_irq_inc_u64(void)
 {
-	unsigned long flags;
-
-	local_lock_irqsave(&cg_sll.lock, flags);
+	local_interrupt_disable();
+	local_lock(&cg_sll.lock);
 	this_cpu_ptr(&cg_sll)->count++;
-	local_unlock_irqrestore(&cg_sll.lock, flags);
+	local_unlock(&cg_sll.lock);
+	local_interrupt_enable();
 }
 
 void cg_c_dlock_inc_u64(struct cg_llh *h)
@@ -117,13 +119,13 @@ void cg_c_dlock_inc_u64(struct cg_llh *h)
 	local_unlock(&h->p->lock);
 }
 
-void cg_c_dlock_irqsave_inc_u64(struct cg_llh *h)
+void cg_c_dlock_irq_inc_u64(struct cg_llh *h)
 {
-	unsigned long flags;
-
-	local_lock_irqsave(&h->p->lock, flags);
+	local_interrupt_disable();
+	local_lock(&h->p->lock);
 	this_cpu_ptr(h->p)->count++;
-	local_unlock_irqrestore(&h->p->lock, flags);
+	local_unlock(&h->p->lock);
+	local_interrupt_enable();
 }
 
 MODULE_LICENSE("GPL");

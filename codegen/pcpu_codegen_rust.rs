@@ -6,7 +6,7 @@ use kernel::{
     new_local_locked,
     percpu::{
         define_per_cpu, percpu_field, static_local_locked, DynamicPerCpu, LocalInt, LocalLock,
-        LocalLocked, ThisCpuOps,
+        LocalLocked, LocalLockedIrq, ThisCpuOps,
     },
     prelude::*,
 };
@@ -221,13 +221,15 @@ macro_rules! genf {
 genf!(u32);
 genf!(u64);
 
-// A u64 under a local lock, static (`slock`) and dynamic (`dlock`), with `lock` and
-// `lock_irqsave`.
+// A u64 under a local lock, static (`slock`) and dynamic (`dlock`), as a `LocalLocked` and as a
+// `LocalLockedIrq` (`_irq`).
 define_per_cpu!(static SLL: LocalLocked<u64> = static_local_locked!(0));
+define_per_cpu!(static SLLI: LocalLockedIrq<u64> = static_local_locked!(0));
 
-/// A driver's structure holding a dynamic per-CPU variable under a local lock.
+/// A driver's structure holding dynamic per-CPU variables under a local lock.
 pub struct LlHolder {
     p: DynamicPerCpu<LocalLocked<u64>>,
+    q: DynamicPerCpu<LocalLockedIrq<u64>>,
 }
 
 impl LlHolder {
@@ -235,6 +237,7 @@ impl LlHolder {
     pub fn new() -> Result<Self> {
         Ok(Self {
             p: DynamicPerCpu::new_with(|_| new_local_locked!(0u64), GFP_KERNEL)?,
+            q: DynamicPerCpu::new_with(|_| new_local_locked!(0u64), GFP_KERNEL)?,
         })
     }
 }
@@ -244,16 +247,16 @@ pub extern "C" fn cg_rust_slock_inc_u64() {
     *SLL.lock() += 1
 }
 #[no_mangle]
-pub extern "C" fn cg_rust_slock_irqsave_inc_u64() {
-    *SLL.lock_irqsave() += 1
+pub extern "C" fn cg_rust_slock_irq_inc_u64() {
+    *SLLI.lock() += 1
 }
 #[no_mangle]
 pub extern "C" fn cg_rust_dlock_inc_u64(h: &LlHolder) {
     *h.p.lock() += 1
 }
 #[no_mangle]
-pub extern "C" fn cg_rust_dlock_irqsave_inc_u64(h: &LlHolder) {
-    *h.p.lock_irqsave() += 1
+pub extern "C" fn cg_rust_dlock_irq_inc_u64(h: &LlHolder) {
+    *h.q.lock() += 1
 }
 
 // The same without the guard's state check (`unsafe`: the caller promises that no other guard of
@@ -264,9 +267,9 @@ pub extern "C" fn cg_rust_slock_unchecked_inc_u64() {
     *unsafe { SLL.lock_unchecked() } += 1
 }
 #[no_mangle]
-pub extern "C" fn cg_rust_slock_irqsave_unchecked_inc_u64() {
-    // SAFETY: As above.
-    *unsafe { SLL.lock_irqsave_unchecked() } += 1
+pub extern "C" fn cg_rust_slock_irq_unchecked_inc_u64() {
+    // SAFETY: As above, for `SLLI`.
+    *unsafe { SLLI.lock_unchecked() } += 1
 }
 #[no_mangle]
 pub extern "C" fn cg_rust_dlock_unchecked_inc_u64(h: &LlHolder) {
@@ -274,7 +277,7 @@ pub extern "C" fn cg_rust_dlock_unchecked_inc_u64(h: &LlHolder) {
     *unsafe { h.p.lock_unchecked() } += 1
 }
 #[no_mangle]
-pub extern "C" fn cg_rust_dlock_irqsave_unchecked_inc_u64(h: &LlHolder) {
-    // SAFETY: As above, for `h.p`.
-    *unsafe { h.p.lock_irqsave_unchecked() } += 1
+pub extern "C" fn cg_rust_dlock_irq_unchecked_inc_u64(h: &LlHolder) {
+    // SAFETY: As above, for `h.q`.
+    *unsafe { h.q.lock_unchecked() } += 1
 }

@@ -6,7 +6,8 @@
 #   test: KUnit runs the rust_* suites at boot; results are parsed with kunit.py.
 #   lockdep: KUnit runs lockdep_rust_percpu alone (no sample, no Binder): it must pass and
 #         the console must hold exactly its report, lockdep's "possible circular locking
-#         dependency" between percpu_lockdep_a and percpu_lockdep_b, and nothing else.
+#         dependency" through percpu_lockdep_a, _b (two static locks, so two classes) and
+#         _c (a dynamic one), and nothing else.
 # Prints "N passed, N failed" (test) and exits non-zero on any failure.
 
 . "$(dirname "$0")/lib.sh"
@@ -105,12 +106,12 @@ if [ "$mode" = lockdep ]; then
 	circ=$(grep -c 'WARNING: possible circular locking dependency detected' "$log_file" || true)
 	traces=$(grep -c 'Call Trace:' "$log_file" || true)
 	if [ "$circ" = 1 ] && [ "$traces" -le 1 ] && grep -q 'percpu_lockdep_a' "$log_file" &&
-		grep -q 'percpu_lockdep_b' "$log_file"; then
-		log "lockdep reported the wrong nesting of percpu_lockdep_a and percpu_lockdep_b"
+		grep -q 'percpu_lockdep_b' "$log_file" && grep -q 'percpu_lockdep_c' "$log_file"; then
+		log "lockdep reported the cycle of percpu_lockdep_a, _b and _c"
 		pass=$((pass + 1))
 		reports=$(grep -vE "$expected" <<<"$reports" || true)
 	else
-		echo "lockdep did not report the wrong nesting (exactly once, naming both locks)" >&2
+		echo "lockdep did not report the wrong nesting (exactly once, naming the three locks)" >&2
 		fail=$((fail + 1))
 	fi
 fi

@@ -8,13 +8,15 @@ use kernel::{
         static_local_locked,
         DynamicPerCpu,
         LocalLock,
-        LocalLocked, //
+        LocalLocked,
+        LocalLockedIrq, //
     },
     prelude::*,
     sync::SpinLock, //
 };
 
 define_per_cpu!(static RECENT: LocalLocked<[u64; 4]> = static_local_locked!([0; 4]));
+define_per_cpu!(static IRQ: LocalLockedIrq<[u64; 4]> = static_local_locked!([0; 4]));
 
 /// A value built in place: its spinlock must not move.
 #[pin_data]
@@ -30,14 +32,18 @@ pub fn f() -> Result<u64> {
     recent.rotate_right(1);
     recent[0] = 7;
     drop(recent);
-    RECENT.lock_irqsave()[1] += 1;
+    IRQ.lock()[1] += 1;
 
     let counts = DynamicPerCpu::<LocalLocked<u64>>::new_with(
         |_| new_local_locked!(0, "compile_fail_counts"),
         GFP_KERNEL,
     )?;
     *counts.lock() += 1;
-    let mut count = counts.lock_irqsave();
+    let irq_counts = DynamicPerCpu::<LocalLockedIrq<u64>>::new_with(
+        |_| new_local_locked!(0, "compile_fail_irq_counts"),
+        GFP_KERNEL,
+    )?;
+    let mut count = irq_counts.lock();
     *count += 1;
     let total = *count;
     drop(count);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
+#include <linux/interrupt_rc.h>
 #include <linux/local_lock.h>
 
 /*
@@ -36,20 +37,24 @@ __rust_helper void rust_helper_local_unlock(local_lock_t __percpu *lock)
 	local_unlock(lock);
 }
 
+/*
+ * local_lock_irq() built on the refcounted local_interrupt_disable(), so that
+ * Rust guards may be released in any order; on PREEMPT_RT, as local_lock_irq()
+ * there, interrupts stay enabled.
+ */
 __rust_helper local_lock_t *
-rust_helper_local_lock_irqsave(local_lock_t __percpu *lock,
-			       unsigned long *flags)
+rust_helper_local_lock_irq_disable(local_lock_t __percpu *lock)
 {
-	unsigned long f;
-
-	local_lock_irqsave(lock, f);
-	*flags = f;
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		local_interrupt_disable();
+	local_lock(lock);
 	return this_cpu_ptr(lock);
 }
 
 __rust_helper void
-rust_helper_local_unlock_irqrestore(local_lock_t __percpu *lock,
-				    unsigned long flags)
+rust_helper_local_unlock_irq_enable(local_lock_t __percpu *lock)
 {
-	local_unlock_irqrestore(lock, flags);
+	local_unlock(lock);
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		local_interrupt_enable();
 }

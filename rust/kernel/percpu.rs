@@ -22,8 +22,9 @@
 //! Every proof assumes atomic context: code that holds one must not sleep. A sleep schedules,
 //! which can migrate the task while references into the old CPU's slot live on. The compiler
 //! does not check this (klint is meant to); `CONFIG_DEBUG_ATOMIC_SLEEP` reports it at run time.
-//! On `CONFIG_PREEMPT_RT` kernels [`SpinLock`] and [`Mutex`] sleep too, so neither may be
-//! taken while a proof is held.
+//! On `CONFIG_PREEMPT_RT` kernels [`SpinLock`], [`Mutex`] and local locks ([`LocalLock::lock`])
+//! sleep too, so none of them may be taken while a proof is held, nor in an interrupt handler
+//! that stays hard there.
 //!
 //! Disabling preemption keeps other tasks off this CPU, but interrupt handlers (and NMIs) still
 //! run on it, and other CPUs can reach this CPU's slot through [`PerCpu::remote`]. Hence:
@@ -44,6 +45,8 @@
 //! - Data that one task at a time may change, with no `unsafe`, goes in a [`LocalLocked`]: its
 //!   [`LocalLock::lock`] takes the current CPU's local lock (the C `local_lock_t`, which is a
 //!   sleeping per-CPU spinlock on `CONFIG_PREEMPT_RT`) and dereferences to the value mutably.
+//!   Data that interrupt handlers use too goes in a [`LocalLockedIrq`], whose lock disables
+//!   interrupts as well (on ordinary kernels).
 //!   This is the way to lock per-CPU data on every kernel; a [`SpinLock`] under a
 //!   [`CpuGuard`] is wrong on `CONFIG_PREEMPT_RT`.
 //! - [`PerCpu::remote`] and [`PerCpu::iter`] give `&T` to any possible CPU's slot for
@@ -133,7 +136,8 @@ pub use self::{
         static_local_locked,
         LocalLock,
         LocalLockGuard,
-        LocalLocked, //
+        LocalLocked,
+        LocalLockedIrq, //
     },
     ops::{
         LocalInt,

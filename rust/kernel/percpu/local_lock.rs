@@ -5,11 +5,17 @@
 //! C header: [`include/linux/local_lock.h`](srctree/include/linux/local_lock.h)
 //!
 //! A local lock protects the current CPU's value of a per-CPU variable against the other tasks
-//! (and, in its `irqsave` form, the interrupt handlers) of the same CPU. On ordinary kernels
-//! taking it disables preemption (or interrupts); on `CONFIG_PREEMPT_RT` kernels it disables
-//! migration and takes a per-CPU spinlock, which sleeps, so the section stays preemptible.
-//! Either way lockdep sees it, and the holder gets `&mut` access to the value with no `unsafe`.
-//! See `Documentation/locking/locktypes.rst`.
+//! of the same CPU and, for a [`LocalLockedIrq`], against its interrupt handlers. On ordinary
+//! kernels taking it disables preemption (and, for a [`LocalLockedIrq`], interrupts); on
+//! `CONFIG_PREEMPT_RT` kernels it disables migration and takes a per-CPU spinlock, which sleeps,
+//! so the section stays preemptible. Either way lockdep sees it, and the holder gets `&mut`
+//! access to the value with no `unsafe`. See `Documentation/locking/locktypes.rst`.
+//!
+//! On `CONFIG_PREEMPT_RT` both kinds of lock sleep when contended: never take one under a
+//! [`CpuGuard`](super::CpuGuard) or a [`LocalInterruptDisabled`](crate::interrupt) proof, nor in
+//! an interrupt handler that stays hard there (a `Hard` hrtimer mode, an `on_each_cpu`
+//! callback). Threaded interrupt handlers and soft interrupts may take a [`LocalLockedIrq`].
+//! Neither is for NMI context.
 
 use super::{
     access::sealed,
@@ -26,6 +32,7 @@ use crate::{
             Atomic,
             Relaxed, //
         },
+        barrier::barrier,
         LockClassKey,
     },
     types::{
@@ -46,31 +53,40 @@ use pin_init::Wrapper;
 ///
 /// Make a per-CPU variable of it with [`DynamicPerCpu::new_with`] and [`new_local_locked!`]
 /// (the value may be built in place by a pin-initializer), or with [`define_per_cpu!`] and
-/// [`static_local_locked!`]. Then take the current CPU's lock with [`LocalLock::lock`] (task
-/// context) or [`LocalLock::lock_irqsave`] (where interrupt handlers take it too); the value is
-/// only reached through the lock's guard.
+/// [`static_local_locked!`]. Then take the current CPU's lock with [`LocalLock::lock`]; the
+/// value is only reached through the lock's guard.
 ///
-/// The lock is the C `local_lock_t`: `preempt_disable()` (or `local_irq_save()`) plus lockdep's
-/// view of it on ordinary kernels, `migrate_disable()` plus a per-CPU `spinlock_t` on
-/// `CONFIG_PREEMPT_RT`. Besides it, each value has a state byte that says whether its guard
-/// exists, so that taking the same CPU's lock again while it is held (by the same task, or by an
-/// interrupt handler that interrupted the holder) panics instead of handing out a second
-/// `&mut` (on `CONFIG_PREEMPT_RT` the value also records the holder, so that the second lock
-/// panics instead of deadlocking on the spinlock); lockdep reports it too.
+/// `IRQ` says how the lock is taken, for the whole life of the variable, as the tree separates
+/// [`SpinLock`] from [`SpinLockIrq`]: `LocalLocked<T>` in task context only, the C
+/// `local_lock()`; [`LocalLockedIrq<T>`] also in interrupt handlers, with interrupts disabled
+/// for the holder (the C `local_lock_irq()`, built on the refcounted
+/// [`local_interrupt_disable()`], so that guards may be dropped in any order).
+///
+/// The lock is the C `local_lock_t`: `preempt_disable()` plus lockdep's view of it on ordinary
+/// kernels, `migrate_disable()` plus a per-CPU `spinlock_t` on `CONFIG_PREEMPT_RT`. Besides it,
+/// each value has a state byte that says whether its guard exists, so that taking the same
+/// CPU's lock again while it is held (by the same task, or by an interrupt handler that
+/// interrupted the holder) panics instead of handing out a second `&mut` (on
+/// `CONFIG_PREEMPT_RT` the value also records the holder, so that the second lock panics
+/// instead of deadlocking on the spinlock); lockdep reports it too.
 ///
 /// [`DynamicPerCpu::new_with`]: super::DynamicPerCpu::new_with
 /// [`define_per_cpu!`]: super::define_per_cpu
+/// [`SpinLock`]: crate::sync::SpinLock
+/// [`SpinLockIrq`]: crate::sync::SpinLockIrq
+/// [`local_interrupt_disable()`]: crate::interrupt::local_interrupt_disable
 ///
 /// # Invariants
 ///
 /// - Unless `state` is `UNINIT`, `lock` is initialised: by `__local_lock_init` when the value
-///   was made in place, or, for [`LocalLocked::new_static`] on ordinary kernels, by the same
-///   constant initializer as the C `INIT_LOCAL_LOCK`. `state` is only `UNINIT` on
-///   `CONFIG_PREEMPT_RT`, and leaves it only once, when `lock` is initialised.
+///   was made in place, or, for a static variable on ordinary kernels, by the constant
+///   initializer of the C `INIT_LOCAL_LOCK` with the call site's lockdep class. `state` is only
+///   `UNINIT` on `CONFIG_PREEMPT_RT`, and leaves it only once, when `lock` is initialised.
+/// - `lock` is only taken as `IRQ` says (see [`LocalLock::lock`]).
 /// - `data` is only accessed through a [`LocalLockGuard`] of this value, which exists only while
 ///   the task that made it holds this CPU's lock; `state` is `HELD` exactly while one made by
-///   [`LocalLock::lock`] or [`LocalLock::lock_irqsave`] exists (the `_unchecked` methods leave
-///   it `FREE`, their callers promise that their guard is the only one).
+///   [`LocalLock::lock`] exists (guards of [`LocalLock::lock_unchecked`] leave it `FREE`, their
+///   callers promise that their guard is the only one).
 ///
 /// # Examples
 ///
@@ -108,7 +124,7 @@ use pin_init::Wrapper;
 #[doc(alias("local_lock_t", "local_lock_init", "INIT_LOCAL_LOCK"))]
 #[repr(C)]
 #[pin_data]
-pub struct LocalLocked<T> {
+pub struct LocalLocked<T, const IRQ: bool = false> {
     /// First, so that the per-CPU address of the value is the one of its lock.
     #[pin]
     lock: Opaque<bindings::local_lock_t>,
@@ -126,12 +142,46 @@ pub struct LocalLocked<T> {
     owner: Atomic<*mut bindings::task_struct>,
 }
 
+/// One CPU's value of a per-CPU variable, protected by that CPU's local lock, which is taken
+/// with interrupts disabled: for data that interrupt handlers use too.
+///
+/// The C `local_lock_irq()`: on ordinary kernels every [`LocalLock::lock`] of it disables
+/// interrupts with the refcounted [`local_interrupt_disable()`] (so its guards, and any
+/// [`LocalInterruptDisabled`], may be dropped in any order: interrupts stay off until the last
+/// is gone) and then takes the lock; on `CONFIG_PREEMPT_RT` it is taken as a [`LocalLocked`]
+/// is (interrupt handlers run in threads there; see the [module documentation](self) for the
+/// contexts that may take it).
+///
+/// [`local_interrupt_disable()`]: crate::interrupt::local_interrupt_disable
+/// [`LocalInterruptDisabled`]: crate::interrupt::LocalInterruptDisabled
+///
+/// # Examples
+///
+/// ```
+/// use kernel::percpu::{
+///     define_per_cpu,
+///     static_local_locked,
+///     LocalLock,
+///     LocalLockedIrq, //
+/// };
+///
+/// // Completions counted per CPU, by the interrupt handler and by the submitting task.
+/// define_per_cpu!(static DONE: LocalLockedIrq<[u64; 2]> = static_local_locked!([0; 2]));
+///
+/// // Interrupts off (on ordinary kernels) until `done` is dropped.
+/// let mut done = DONE.lock();
+/// done[0] += 1;
+/// drop(done);
+/// ```
+#[doc(alias("local_lock_irq", "local_lock_irqsave"))]
+pub type LocalLockedIrq<T> = LocalLocked<T, true>;
+
 /// The lock is not initialised yet: a static variable on `CONFIG_PREEMPT_RT`, whose
-/// `spinlock_t` has no initializer in Rust; the first [`LocalLock`] method on each CPU
+/// `spinlock_t` has no initializer in Rust; the first [`LocalLock::lock`] on each CPU
 /// initialises it.
 #[cfg_attr(
     not(CONFIG_PREEMPT_RT),
-    allow(dead_code, reason = "only CONFIG_PREEMPT_RT has uninitialised locks")
+    expect(dead_code, reason = "only CONFIG_PREEMPT_RT has uninitialised locks")
 )]
 const UNINIT: u8 = 0;
 /// The lock is initialised, and no guard of the value exists.
@@ -141,14 +191,14 @@ const HELD: u8 = 2;
 
 // SAFETY: Moving a `LocalLocked<T>` moves the `T` it holds; the lock itself belongs to no task
 // until it is taken, and it is never taken outside the per-CPU memory it is made in.
-unsafe impl<T: Send> Send for LocalLocked<T> {}
+unsafe impl<T: Send, const IRQ: bool> Send for LocalLocked<T, IRQ> {}
 
 // SAFETY: A shared `&LocalLocked<T>` gives no access to the `T`: it is only reached through a
 // `LocalLockGuard`, made by `LocalLock` methods that take the current CPU's lock and require
 // `T: Send`; the lock and the state are only changed through the C functions and atomics.
-unsafe impl<T: Send> Sync for LocalLocked<T> {}
+unsafe impl<T: Send, const IRQ: bool> Sync for LocalLocked<T, IRQ> {}
 
-impl<T> LocalLocked<T> {
+impl<T, const IRQ: bool> LocalLocked<T, IRQ> {
     /// Returns an initializer of a value and its lock, with the lockdep class `key`.
     ///
     /// Use [`new_local_locked!`], which makes the name and the class for the call site.
@@ -173,26 +223,20 @@ impl<T> LocalLocked<T> {
         }? E)
     }
 
-    /// Returns the initial value of a static per-CPU variable, for [`define_per_cpu!`].
-    ///
-    /// Use [`static_local_locked!`], which makes the name and the lockdep class. On ordinary
-    /// kernels the lock is initialised as the C `INIT_LOCAL_LOCK` does; on `CONFIG_PREEMPT_RT`,
-    /// where it is a `spinlock_t`, the first [`LocalLock`] method on each CPU initialises that
-    /// CPU's lock, with the lockdep class `key`. Either way all CPUs' locks of one variable are
-    /// one lockdep class (on ordinary kernels lockdep keys a static lock by its address, as for
-    /// C's).
-    ///
-    /// Only for static variables: a value made this way and moved into a dynamic variable works,
-    /// but lockdep warns about its class on ordinary kernels.
-    ///
-    /// [`define_per_cpu!`]: super::define_per_cpu
-    pub const fn new_static(data: T, name: &'static CStr, key: Pin<&'static LockClassKey>) -> Self {
-        #[cfg(not(CONFIG_PREEMPT_RT))]
-        let _ = key;
+    /// Returns the initial value of a static per-CPU variable, with the lockdep class `key` for
+    /// the locks of all CPUs. [`static_local_locked!`], expanded in the crate that defines the
+    /// variable, calls it.
+    #[doc(hidden)]
+    pub const fn __new_static(
+        data: T,
+        name: &'static CStr,
+        key: Pin<&'static LockClassKey>,
+    ) -> Self {
         Self {
-            // INVARIANT: On ordinary kernels the lock gets the value of `INIT_LOCAL_LOCK`; on
-            // `CONFIG_PREEMPT_RT` it stays uninitialised, and so does `state`.
-            lock: Opaque::new(static_lock(name)),
+            // INVARIANT: On ordinary kernels the lock gets the value of `INIT_LOCAL_LOCK` with
+            // the class `key`; on `CONFIG_PREEMPT_RT` it stays uninitialised, and so does
+            // `state`.
+            lock: Opaque::new(static_lock(name, key)),
             #[cfg(not(CONFIG_PREEMPT_RT))]
             state: Atomic::new(FREE),
             #[cfg(CONFIG_PREEMPT_RT)]
@@ -206,19 +250,26 @@ impl<T> LocalLocked<T> {
     }
 }
 
-/// The C `INIT_LOCAL_LOCK(name)`: the lockdep map gets the name, wait type and lock type, the rest
-/// is zero (lockdep keys a static lock by its address).
+/// The C `INIT_LOCAL_LOCK(name)`, with the lockdep class `key` (C's statics are keyed by their
+/// address instead): the lockdep map gets the name, the class, the wait type and the lock type,
+/// the rest is zero.
 #[cfg(not(CONFIG_PREEMPT_RT))]
-const fn static_lock(name: &'static CStr) -> bindings::local_lock_t {
+const fn static_lock(name: &'static CStr, key: Pin<&'static LockClassKey>) -> bindings::local_lock_t {
     #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
-    let _ = name;
+    let _ = (name, key);
     // SAFETY: `local_lock_t` holds integers and raw pointers (nothing without
     // `CONFIG_DEBUG_LOCK_ALLOC`), for which all zeroes are valid.
-    #[allow(unused_mut, reason = "only set with CONFIG_DEBUG_LOCK_ALLOC")]
+    #[cfg_attr(
+        not(CONFIG_DEBUG_LOCK_ALLOC),
+        expect(unused_mut, reason = "only set with CONFIG_DEBUG_LOCK_ALLOC")
+    )]
     let mut lock: bindings::local_lock_t = unsafe { core::mem::zeroed() };
     #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
     {
         lock.dep_map.name = crate::str::as_char_ptr_in_const_context(name);
+        // CAST: `LockClassKey` is a `#[repr(transparent)]` `Opaque<lock_class_key>`, which has
+        // the layout of a `lock_class_key`; lockdep only writes it through its own locking.
+        lock.dep_map.key = core::ptr::from_ref(Pin::get_ref(key)).cast_mut().cast();
         lock.dep_map.wait_type_inner = bindings::lockdep_wait_type_LD_WAIT_CONFIG as u8;
         lock.dep_map.lock_type = bindings::lockdep_lock_type_LD_LOCK_PERCPU as u8;
     }
@@ -227,27 +278,23 @@ const fn static_lock(name: &'static CStr) -> bindings::local_lock_t {
 
 /// On `CONFIG_PREEMPT_RT` a static lock is initialised at first use (see [`UNINIT`]).
 #[cfg(CONFIG_PREEMPT_RT)]
-const fn static_lock(_name: &'static CStr) -> bindings::local_lock_t {
+const fn static_lock(_: &'static CStr, _: Pin<&'static LockClassKey>) -> bindings::local_lock_t {
     // SAFETY: All zeroes is a valid bit pattern for the `spinlock_t` (an opaque array of
     // integers to Rust); it is not used as a lock before `__local_lock_init`.
     unsafe { core::mem::zeroed() }
 }
 
-/// This CPU's slot of a variable whose lock the current task has just taken, and the flags of
-/// `local_lock_irqsave` if it was taken that way.
-type Locked<T> = (*mut LocalLocked<T>, Option<usize>);
-
-/// Takes the current CPU's lock of the variable at `base`, with `local_lock_irqsave` if
-/// `irqsave`, else with `local_lock`.
+/// Takes the current CPU's lock of the variable at `base`, as `IRQ` says, and returns this
+/// CPU's slot.
 ///
 /// On `CONFIG_PREEMPT_RT`, first initialises the current CPU's lock if it is not yet (static
 /// variables), and panics if the current task holds it already.
 ///
 /// # Safety
 ///
-/// Every possible CPU's slot at `base` holds a `LocalLocked<T>` while this runs.
+/// Every possible CPU's slot at `base` holds a `LocalLocked<T, IRQ>` while this runs.
 #[inline]
-unsafe fn lock<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Locked<T> {
+unsafe fn lock<T, const IRQ: bool>(base: PerCpuPtr<LocalLocked<T, IRQ>>) -> *mut LocalLocked<T, IRQ> {
     #[cfg(CONFIG_PREEMPT_RT)]
     {
         // The task stays on this CPU from the check until the lock pins it on its own.
@@ -263,48 +310,58 @@ unsafe fn lock<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Locked<T> {
         if slot.owner.load(Relaxed) == crate::task::Task::current_raw() {
             panic!("local lock taken again by its holder (recursion or an interrupt)");
         }
-        // SAFETY: As below; the current CPU's lock is initialised now.
-        return unsafe { lock_initialised(base, irqsave) };
     }
-    #[cfg(not(CONFIG_PREEMPT_RT))]
-    // SAFETY: The slots hold `LocalLocked<T>` values (the caller's promise), whose locks are
-    // initialised on ordinary kernels (type invariant).
-    unsafe {
-        lock_initialised(base, irqsave)
-    }
+    // CAST: The lock is the first field of the `#[repr(C)]` `LocalLocked`, and
+    // `Opaque<local_lock_t>` has the layout of a `local_lock_t`.
+    let lock = base.as_raw().cast::<bindings::local_lock_t>();
+    let slot = if IRQ {
+        // SAFETY: `lock` is the per-CPU address of `local_lock_t`s, initialised on this CPU
+        // (type invariant of `LocalLocked`; on `CONFIG_PREEMPT_RT` just checked); lock slots
+        // never move.
+        unsafe { bindings::local_lock_irq_disable(lock) }
+    } else {
+        // SAFETY: As above.
+        unsafe { bindings::local_lock(lock) }
+    };
+    // CAST: The lock is at offset 0 of this CPU's slot (see above).
+    slot.cast()
 }
 
-/// Takes the current CPU's lock of the variable at `base`, as [`lock`] does.
+/// Releases the current CPU's lock of the variable whose per-CPU locks are at `lock`.
 ///
 /// # Safety
 ///
-/// Every possible CPU's slot at `base` holds a `LocalLocked<T>` while this runs, and the one of
-/// the CPU this runs on has an initialised lock.
+/// The current task holds that lock, taken by [`lock`] with the same `irq` as its `IRQ`.
 #[inline]
-unsafe fn lock_initialised<T>(base: PerCpuPtr<LocalLocked<T>>, irqsave: bool) -> Locked<T> {
-    // CAST: The lock is the first field of the `#[repr(C)]` `LocalLocked<T>`, and
-    // `Opaque<local_lock_t>` has the layout of a `local_lock_t`.
-    let lock = base.as_raw().cast::<bindings::local_lock_t>();
-    if irqsave {
-        let mut flags = 0;
-        // SAFETY: `lock` is the per-CPU address of `local_lock_t`s, initialised on this CPU
-        // (the caller's promise); lock slots never move. `flags` is valid for writes.
-        let slot = unsafe { bindings::local_lock_irqsave(lock, &mut flags) };
-        // CAST: The lock is at offset 0 of this CPU's slot (see above).
-        (slot.cast(), Some(flags))
+unsafe fn unlock(lock: *mut bindings::local_lock_t, irq: bool) {
+    if irq {
+        // SAFETY: The lock was taken with `local_lock_irq_disable` (the caller's promise).
+        unsafe { bindings::local_unlock_irq_enable(lock) }
     } else {
-        // SAFETY: As above.
-        let slot = unsafe { bindings::local_lock(lock) };
-        // CAST: As above.
-        (slot.cast(), None)
+        // SAFETY: The lock was taken with `local_lock` (the caller's promise).
+        unsafe { bindings::local_unlock(lock) }
     }
+}
+
+/// Releases the lock that its holder took again, then panics; out of line and not generic, so
+/// that the fast path keeps no stack frame for the panic and there is one copy of it.
+///
+/// # Safety
+///
+/// As for [`unlock`].
+#[cold]
+#[inline(never)]
+unsafe fn held_again(lock: *mut bindings::local_lock_t, irq: bool) -> ! {
+    // SAFETY: The caller holds the lock, taken as `irq` says.
+    unsafe { unlock(lock, irq) };
+    panic!("local lock taken again by its holder (recursion or an interrupt)");
 }
 
 /// Initialises `slot`'s lock, the current CPU's, unless another task or interrupt handler of
 /// this CPU did already.
 #[cfg(CONFIG_PREEMPT_RT)]
 #[cold]
-fn init_at_first_use<T>(slot: &LocalLocked<T>) {
+fn init_at_first_use<T, const IRQ: bool>(slot: &LocalLocked<T, IRQ>) {
     // Interrupts off: nothing else on this CPU runs until the lock and its state are set, and
     // no other CPU uses this CPU's lock.
     let _irq = crate::interrupt::local_interrupt_disable();
@@ -319,22 +376,21 @@ fn init_at_first_use<T>(slot: &LocalLocked<T>) {
     }
 }
 
-/// Makes the initial value of a static per-CPU [`LocalLocked`] variable, with a lockdep class
-/// for the call site.
+/// Makes the initial value of a static per-CPU [`LocalLocked`] or [`LocalLockedIrq`] variable,
+/// with a lockdep class for the call site.
 ///
 /// `static_local_locked!(VALUE)` or `static_local_locked!(VALUE, "name")`, where `VALUE` is a
-/// constant expression, in [`define_per_cpu!`](super::define_per_cpu).
+/// constant expression, in [`define_per_cpu!`](super::define_per_cpu). All CPUs' locks of the
+/// variable are one lockdep class, on every kernel.
 ///
 /// # Examples
 ///
 /// ```
-/// use kernel::{
-///     percpu::{
-///         define_per_cpu,
-///         static_local_locked,
-///         LocalLock,
-///         LocalLocked, //
-///     },
+/// use kernel::percpu::{
+///     define_per_cpu,
+///     static_local_locked,
+///     LocalLock,
+///     LocalLocked, //
 /// };
 ///
 /// define_per_cpu!(static RECENT: LocalLocked<[u64; 4]> = static_local_locked!([0; 4]));
@@ -347,7 +403,7 @@ fn init_at_first_use<T>(slot: &LocalLocked<T>) {
 #[macro_export]
 macro_rules! static_local_locked {
     ($value:expr $(, $name:literal)? $(,)?) => {
-        $crate::percpu::LocalLocked::new_static(
+        $crate::percpu::LocalLocked::__new_static(
             $value,
             $crate::optional_name!($($name)?),
             $crate::static_lock_class!(),
@@ -356,11 +412,13 @@ macro_rules! static_local_locked {
 }
 pub use static_local_locked;
 
-/// Makes an initializer of a [`LocalLocked`] value, with a lockdep class for the call site.
+/// Makes an initializer of a [`LocalLocked`] or [`LocalLockedIrq`] value, with a lockdep class
+/// for the call site.
 ///
 /// `new_local_locked!(INIT)` or `new_local_locked!(INIT, "name")`, where `INIT` is a value or a
 /// pin-initializer of it. All CPUs' values made at one call site share one lockdep class, as
-/// the C `local_lock_init()` in a loop over the CPUs does.
+/// the C `local_lock_init()` in a loop over the CPUs does. The variable's type says which of
+/// the two it makes.
 #[macro_export]
 macro_rules! new_local_locked {
     ($inner:expr $(, $name:literal)? $(,)?) => {
@@ -373,66 +431,46 @@ macro_rules! new_local_locked {
 }
 pub use new_local_locked;
 
-/// The local lock operations of a per-CPU variable of [`LocalLocked`] values.
+/// The local lock of a per-CPU variable of [`LocalLocked`] (or [`LocalLockedIrq`]) values.
 ///
-/// Implemented by every [`PerCpu`] variable whose item is a `LocalLocked<T>`.
-pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
+/// Implemented by every [`PerCpu`] variable whose item is one of those.
+pub trait LocalLock<T, const IRQ: bool = false>: PerCpu<Item = LocalLocked<T, IRQ>> {
     /// Takes the current CPU's lock and returns a guard to the current CPU's value.
     ///
-    /// For task context only; where interrupt handlers take the lock too, use
-    /// [`LocalLock::lock_irqsave`] everywhere. The task stays on this CPU until the guard is
-    /// dropped; on ordinary kernels it must not sleep meanwhile (preemption is disabled), on
-    /// `CONFIG_PREEMPT_RT` it may be preempted by other tasks, which wait for the lock.
+    /// A [`LocalLocked`] is for task context; a [`LocalLockedIrq`] is taken with interrupts
+    /// disabled (on ordinary kernels), also in interrupt handlers. The task stays on this CPU
+    /// until the guard is dropped; on ordinary kernels it must not sleep meanwhile (preemption
+    /// is disabled). On `CONFIG_PREEMPT_RT` the lock sleeps when contended and the holder may
+    /// be preempted by other tasks, which wait for it: so there it must not be taken under a
+    /// [`CpuGuard`](super::CpuGuard) or with interrupts off, nor in an interrupt handler that
+    /// stays hard on `CONFIG_PREEMPT_RT` (a `Hard` hrtimer, an `on_each_cpu` callback; lockdep
+    /// reports that on both kinds of kernel). Not for NMI context.
     ///
     /// # Panics
     ///
     /// Panics if this CPU's value is locked already: by the current task, or by the task that
-    /// an interrupt handler calling this interrupted.
-    #[doc(alias = "local_lock")]
+    /// an interrupt handler calling this interrupted. The second lock is released first; the
+    /// first holder never gets back to its guard (the kernel does not unwind), so the value's
+    /// state stays held, one level of preemption (and, for a [`LocalLockedIrq`], of interrupt)
+    /// disabling stays taken on ordinary kernels, and every later `lock()` of this CPU's value
+    /// panics too.
+    #[doc(alias("local_lock", "local_lock_irq"))]
     #[inline]
-    fn lock(&self) -> LocalLockGuard<'_, T>
+    fn lock(&self) -> LocalLockGuard<'_, T, IRQ>
     where
         T: Send,
     {
-        let base = self.ptr();
         // SAFETY: By the safety requirements of `PerCpu`, every possible CPU's slot holds a
-        // `LocalLocked<T>` for the lifetime of `&self`.
-        let locked = unsafe { lock(base, false) };
-        // SAFETY: The current CPU's lock was just taken by this task with `local_lock`, and
+        // `LocalLocked<T, IRQ>` for the lifetime of `&self`.
+        let slot = unsafe { lock(self.ptr()) };
+        // SAFETY: The current CPU's lock was just taken by this task, as `IRQ` says, and
         // `lock` returned its slot.
-        unsafe { LocalLockGuard::new(base, locked, true) }
-    }
-
-    /// Disables interrupts (on ordinary kernels), takes the current CPU's lock and returns a
-    /// guard to the current CPU's value.
-    ///
-    /// For values that interrupt handlers also use: take the lock this way everywhere. On
-    /// `CONFIG_PREEMPT_RT` it is the same as [`LocalLock::lock`] (interrupts stay enabled, and
-    /// interrupt handlers run in threads), so the handlers must be ones that run as threads or
-    /// in soft interrupt context there: a threaded interrupt handler, an hrtimer that is not in
-    /// a `Hard` mode. Lockdep reports a local lock taken in interrupt context that stays hard
-    /// on `CONFIG_PREEMPT_RT` (a `Hard` hrtimer, `on_each_cpu`) on both kinds of kernel. Not for
-    /// NMI context.
-    ///
-    /// # Panics
-    ///
-    /// As [`LocalLock::lock`].
-    #[doc(alias = "local_lock_irqsave")]
-    #[inline]
-    fn lock_irqsave(&self) -> LocalLockGuard<'_, T>
-    where
-        T: Send,
-    {
-        let base = self.ptr();
-        // SAFETY: As in `lock`.
-        let locked = unsafe { lock(base, true) };
-        // SAFETY: The current CPU's lock was just taken by this task with
-        // `local_lock_irqsave`, and `lock` returned its slot and flags.
-        unsafe { LocalLockGuard::new(base, locked, true) }
+        unsafe { LocalLockGuard::new(self.ptr(), slot, true) }
     }
 
     /// Takes the current CPU's lock as [`LocalLock::lock`] does, without the check of the
-    /// value's state: on ordinary kernels the code of C's `local_lock()`.
+    /// value's state: on ordinary kernels the code of C's `local_lock()` (or `local_lock()`
+    /// under `local_interrupt_disable()`).
     ///
     /// For a hot path where the check is measured to matter (`make codegen`: on x86-64 five
     /// instructions on the fast path); everything else should use [`LocalLock::lock`].
@@ -441,82 +479,60 @@ pub trait LocalLock<T>: PerCpu<Item = LocalLocked<T>> {
     ///
     /// While the returned guard exists, no other guard of the current CPU's value exists or is
     /// made: the current task holds none and takes none, and no interrupt handler on this CPU
-    /// takes one (with any method) meanwhile.
+    /// takes one meanwhile.
     #[inline]
-    unsafe fn lock_unchecked(&self) -> LocalLockGuard<'_, T>
+    unsafe fn lock_unchecked(&self) -> LocalLockGuard<'_, T, IRQ>
     where
         T: Send,
     {
-        let base = self.ptr();
         // SAFETY: As in `lock`.
-        let locked = unsafe { lock(base, false) };
+        let slot = unsafe { lock(self.ptr()) };
         // SAFETY: As in `lock`; the caller guarantees that this guard is the only one of the
         // value while it exists.
-        unsafe { LocalLockGuard::new(base, locked, false) }
-    }
-
-    /// Takes the current CPU's lock as [`LocalLock::lock_irqsave`] does, without the check of
-    /// the value's state: on ordinary kernels the code of C's `local_lock_irqsave()`.
-    ///
-    /// # Safety
-    ///
-    /// As for [`LocalLock::lock_unchecked`].
-    #[inline]
-    unsafe fn lock_irqsave_unchecked(&self) -> LocalLockGuard<'_, T>
-    where
-        T: Send,
-    {
-        let base = self.ptr();
-        // SAFETY: As in `lock`.
-        let locked = unsafe { lock(base, true) };
-        // SAFETY: As in `lock_irqsave`; the caller guarantees that this guard is the only one
-        // of the value while it exists.
-        unsafe { LocalLockGuard::new(base, locked, false) }
+        unsafe { LocalLockGuard::new(self.ptr(), slot, false) }
     }
 }
 
-impl<T, V: PerCpu<Item = LocalLocked<T>>> LocalLock<T> for V {}
+impl<T, const IRQ: bool, V: PerCpu<Item = LocalLocked<T, IRQ>>> LocalLock<T, IRQ> for V {}
 
-/// The guard of a local lock, made by the [`LocalLock`] methods.
+/// The guard of a local lock, made by [`LocalLock::lock`].
 ///
 /// Dereferences to the current CPU's value (mutably if `T: Unpin`, else through
-/// [`LocalLockGuard::as_mut`]); dropping it releases the lock. It is neither [`Send`] nor
-/// [`Sync`]. While it exists the task stays on its CPU, so it is also a [`CpuStable`] proof,
-/// for [`PerCpu::get`] of other per-CPU variables. Leaking it is safe but leaves the lock held.
+/// [`LocalLockGuard::as_mut`]); dropping it releases the lock (and, for a [`LocalLockedIrq`],
+/// its level of interrupt disabling). It is neither [`Send`] nor [`Sync`]. While it exists the
+/// task stays on its CPU, so it is also a [`CpuStable`] proof, for [`PerCpu::get`] of other
+/// per-CPU variables. Leaking it is safe but leaves the lock held.
 ///
 /// # Invariants
 ///
 /// - The task that made the guard holds the current CPU's lock of the variable at `base`,
-///   taken with `local_lock_irqsave` (which returned `flags`) if `flags` is `Some`, else with
-///   `local_lock`, and the task stays on this CPU until the guard is dropped.
+///   taken as `IRQ` says, and the task stays on this CPU until the guard is dropped.
 /// - `slot` is this CPU's value of that variable. If `checked`, its state is `HELD`, set by this
-///   guard; else the guard was made by [`LocalLock::lock_unchecked`] or
-///   [`LocalLock::lock_irqsave_unchecked`], whose caller guarantees that no other guard of the
-///   value exists while this one does.
-pub struct LocalLockGuard<'a, T> {
-    base: PerCpuPtr<LocalLocked<T>>,
-    slot: &'a LocalLocked<T>,
-    flags: Option<usize>,
-    /// Whether the guard set the state (not made by the `_unchecked` methods).
+///   guard; else the guard was made by [`LocalLock::lock_unchecked`], whose caller guarantees
+///   that no other guard of the value exists while this one does.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LocalLockGuard<'a, T, const IRQ: bool = false> {
+    base: PerCpuPtr<LocalLocked<T, IRQ>>,
+    slot: &'a LocalLocked<T, IRQ>,
+    /// Whether the guard set the state (not made by [`LocalLock::lock_unchecked`]).
     checked: bool,
     _not_send: NotThreadSafe,
 }
 
-impl<'a, T> LocalLockGuard<'a, T> {
+impl<'a, T, const IRQ: bool> LocalLockGuard<'a, T, IRQ> {
     /// Makes the guard of the current CPU's value once its lock is taken; if `checked`, first
     /// checks and sets the value's state.
     ///
     /// # Safety
     ///
     /// The current task has just taken the current CPU's lock of the variable at `base` (whose
-    /// every possible CPU holds a `LocalLocked<T>` for `'a`) with `local_lock_irqsave` (which
-    /// returned `flags`) if `flags` is `Some`, else with `local_lock`, and nothing else since;
-    /// `slot` is the current CPU's slot. If not `checked`, no other guard of the value exists
-    /// or is made while the returned one exists.
+    /// every possible CPU holds a `LocalLocked<T, IRQ>` for `'a`) with [`lock`], and nothing
+    /// else since; `slot` is the current CPU's slot. If not `checked`, no other guard of the
+    /// value exists or is made while the returned one exists.
     #[inline]
     unsafe fn new(
-        base: PerCpuPtr<LocalLocked<T>>,
-        (slot, flags): Locked<T>,
+        base: PerCpuPtr<LocalLocked<T, IRQ>>,
+        slot: *mut LocalLocked<T, IRQ>,
         checked: bool,
     ) -> Self {
         // SAFETY: The lock keeps the task on this CPU (migration or preemption disabled), so
@@ -529,10 +545,15 @@ impl<'a, T> LocalLockGuard<'a, T> {
             // found it, or held if it leaked its guard (which nothing can use any more; the
             // next lock of the value panics).
             if slot.state.load(Relaxed) == HELD {
-                // SAFETY: This task took the lock as the caller says.
-                unsafe { held_again(base, flags) };
+                // SAFETY: This task took the lock as `IRQ` says (the caller's promise).
+                unsafe { held_again(base.as_raw().cast(), IRQ) };
             }
             slot.state.store(HELD, Relaxed);
+            // INVARIANT: The state is `HELD` before the guard exists. The compiler barrier keeps
+            // the accesses to `data` through the guard after the store: an interrupt handler on
+            // this CPU is like a signal handler, which a `Relaxed` store does not order against
+            // plain accesses, and it must find the state `HELD` while any of them may happen.
+            barrier();
         }
         #[cfg(CONFIG_PREEMPT_RT)]
         slot.owner.store(crate::task::Task::current_raw(), Relaxed);
@@ -541,7 +562,6 @@ impl<'a, T> LocalLockGuard<'a, T> {
         Self {
             base,
             slot,
-            flags,
             checked,
             _not_send: NotThreadSafe,
         }
@@ -568,37 +588,7 @@ impl<'a, T> LocalLockGuard<'a, T> {
     }
 }
 
-/// Releases the lock that its holder took again, then panics; out of line, so that the fast
-/// path keeps no stack frame for the panic.
-///
-/// # Safety
-///
-/// As for [`unlock`].
-#[cold]
-#[inline(never)]
-unsafe fn held_again<T>(base: PerCpuPtr<LocalLocked<T>>, flags: Option<usize>) -> ! {
-    // SAFETY: The caller holds the lock, taken as `flags` says.
-    unsafe { unlock(base, flags) };
-    panic!("local lock taken again by its holder (recursion or an interrupt)");
-}
-
-/// Releases the current CPU's lock of the variable at `base`.
-///
-/// # Safety
-///
-/// The current task holds the current CPU's lock of the variable at `base`, taken with
-/// `local_lock_irqsave` (which returned `flags`) if `flags` is `Some`, else with `local_lock`.
-#[inline]
-unsafe fn unlock<T>(base: PerCpuPtr<LocalLocked<T>>, flags: Option<usize>) {
-    match flags {
-        // SAFETY: The lock was taken with `local_lock_irqsave`, which returned `flags`.
-        Some(flags) => unsafe { bindings::local_unlock_irqrestore(base.as_raw().cast(), flags) },
-        // SAFETY: The lock was taken with `local_lock`.
-        None => unsafe { bindings::local_unlock(base.as_raw().cast()) },
-    }
-}
-
-impl<T> Deref for LocalLockGuard<'_, T> {
+impl<T, const IRQ: bool> Deref for LocalLockGuard<'_, T, IRQ> {
     type Target = T;
 
     #[inline]
@@ -609,46 +599,55 @@ impl<T> Deref for LocalLockGuard<'_, T> {
     }
 }
 
-impl<T: Unpin> DerefMut for LocalLockGuard<'_, T> {
+impl<T: Unpin, const IRQ: bool> DerefMut for LocalLockGuard<'_, T, IRQ> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
         Pin::into_inner(self.as_mut())
     }
 }
 
-impl<T> Drop for LocalLockGuard<'_, T> {
+impl<T, const IRQ: bool> Drop for LocalLockGuard<'_, T, IRQ> {
     #[inline]
     fn drop(&mut self) {
-        // INVARIANT: The guard goes away, and with it the only access to the data.
         #[cfg(CONFIG_PREEMPT_RT)]
         self.slot.owner.store(core::ptr::null_mut(), Relaxed);
         if self.checked {
+            // The accesses to `data` through the guard stay before the store (see `new`).
+            barrier();
+            // INVARIANT: The guard goes away, and with it the only access to the data.
             self.slot.state.store(FREE, Relaxed);
         }
-        // SAFETY: By the type invariant this task holds the lock, taken as `flags` says.
-        unsafe { unlock(self.base, self.flags) };
+        // SAFETY: By the type invariant this task holds the lock, taken as `IRQ` says.
+        unsafe { unlock(self.base.as_raw().cast(), IRQ) };
     }
 }
 
-impl<T> sealed::Stable for LocalLockGuard<'_, T> {
+impl<T, const IRQ: bool> sealed::Stable for LocalLockGuard<'_, T, IRQ> {
     /// On `CONFIG_PREEMPT_RT` the holder stays preemptible.
     #[inline(always)]
     fn hardened_check() {}
 }
 
 // SAFETY: By the type invariant, the task that made the guard holds a local lock, which keeps it
-// on its CPU (preemption, interrupts or migration disabled) until the guard is dropped, and
-// `NotThreadSafe` makes the guard `!Send` and `!Sync`.
-unsafe impl<T> CpuStable for LocalLockGuard<'_, T> {}
+// on its CPU (preemption or migration disabled) until the guard is dropped, and `NotThreadSafe`
+// makes the guard `!Send` and `!Sync`.
+unsafe impl<T, const IRQ: bool> CpuStable for LocalLockGuard<'_, T, IRQ> {}
 
 #[cfg(CONFIG_RUST_PERCPU_KUNIT_TEST)]
 #[macros::kunit_tests(rust_kernel_percpu_local_lock)]
 mod tests {
     use super::super::*;
-    use super::LocalLocked;
+    use super::{
+        LocalLocked,
+        LocalLockedIrq, //
+    };
     use crate::{
         cpu::CpuId,
         cpumask, impl_has_hr_timer,
+        interrupt::{
+            local_interrupt_disable,
+            LocalInterruptDisabled, //
+        },
         preempt::MigrateGuard,
         prelude::*,
         sync::{
@@ -724,7 +723,10 @@ mod tests {
     /// # Safety
     ///
     /// No guard of `v` exists, and none is made, until the returned reference is gone.
-    unsafe fn peek<V: PerCpu<Item = LocalLocked<Pair>>>(v: &V, cpu: CpuId) -> Result<&Pair> {
+    unsafe fn peek<V, const IRQ: bool>(v: &V, cpu: CpuId) -> Result<&Pair>
+    where
+        V: PerCpu<Item = LocalLocked<Pair, IRQ>>,
+    {
         // SAFETY: The data of `cpu`'s slot is only reached through guards, and the caller
         // promises that none exists meanwhile.
         Ok(unsafe { &*v.remote(cpu)?.data.get() })
@@ -857,7 +859,7 @@ mod tests {
     struct Ticker {
         #[pin]
         timer: HrTimer<Self>,
-        pairs: Pairs,
+        pairs: DynamicPerCpu<LocalLockedIrq<Pair>>,
         /// How often the handler ran.
         ticks: Atomic<u64>,
         /// How often it ran while the test's loop was running.
@@ -872,7 +874,7 @@ mod tests {
             this: ArcBorrow<'_, Self>,
             mut ctx: HrTimerCallbackContext<'_, Self>,
         ) -> HrTimerRestart {
-            this.pairs.lock_irqsave().bump(None);
+            this.pairs.lock().bump(None);
             this.ticks.fetch_add(1, Relaxed);
             if this.looping.load(Relaxed) {
                 this.hits.fetch_add(1, Relaxed);
@@ -893,16 +895,13 @@ mod tests {
     const MAX_ROUNDS: u64 = 20_000_000;
 
     #[test]
-    fn lock_irqsave_against_a_timer() -> Result {
-        // A timer pinned to this task's CPU takes the lock with `lock_irqsave` every 20 us
-        // while this task, kept on the CPU by a `MigrateGuard` (preemptible), does the same in
-        // a loop. On ordinary kernels the task's sections run with interrupts off, so the
-        // handler runs between them; on PREEMPT_RT the handler runs in a thread that may
-        // preempt the task inside its section and then waits for the lock. Either way every
-        // increment must count.
-        // A lockdep class of its own (its own call site of `new_local_locked!`): lockdep would
-        // rightly report the class of `new_pairs`, which tasks take with interrupts on, taken
-        // in an interrupt handler.
+    fn irq_lock_against_a_timer() -> Result {
+        // A timer pinned to this task's CPU takes a `LocalLockedIrq` every 20 us while this
+        // task, kept on the CPU by a `MigrateGuard` (preemptible), does the same in a loop. On
+        // ordinary kernels the task's sections run with interrupts off, so the handler runs
+        // between them; on PREEMPT_RT the handler runs in a thread that may preempt the task
+        // inside its section and then waits for the lock. Either way every increment must
+        // count.
         let pairs = DynamicPerCpu::new_with(|_| new_local_locked!(Pair::new()), GFP_KERNEL)?;
         let ticker = Arc::pin_init(
             pin_init!(Ticker {
@@ -920,7 +919,7 @@ mod tests {
         ticker.looping.store(true, Relaxed);
         let mut rounds = 0;
         while ticker.hits.load(Relaxed) < MIN_HITS && rounds < MAX_ROUNDS {
-            ticker.pairs.lock_irqsave().bump(Some(cpu));
+            ticker.pairs.lock().bump(Some(cpu));
             rounds += 1;
         }
         ticker.looping.store(false, Relaxed);
@@ -948,28 +947,168 @@ mod tests {
 
     #[test]
     fn unchecked_forms() -> Result {
-        // The `_unchecked` forms lock and unlock as the checked ones do and leave the state
-        // free: the checked form works after them.
-        let pairs = new_pairs()?;
-        const ROUNDS: u64 = 1000;
-        for _ in 0..ROUNDS {
-            // SAFETY: This task holds no other guard of `pairs` and takes none meanwhile, and
-            // no interrupt handler locks it.
-            unsafe { pairs.lock_unchecked() }.bump(None);
-            // SAFETY: As above.
-            unsafe { pairs.lock_irqsave_unchecked() }.bump(None);
+        // `lock_unchecked` locks and unlocks as `lock` does and leaves the state free: `lock`
+        // works after it.
+        fn check<V, const IRQ: bool>(pairs: &V) -> Result
+        where
+            V: LocalLock<Pair, IRQ>,
+        {
+            const ROUNDS: u64 = 1000;
+            for _ in 0..ROUNDS {
+                // SAFETY: This task holds no other guard of `pairs` and takes none meanwhile,
+                // and no interrupt handler locks it.
+                unsafe { pairs.lock_unchecked() }.bump(None);
+            }
+            pairs.lock().bump(None);
+            let (mut total, mut broken) = (0, 0);
+            for cpu in cpumask::possible_cpus().iter() {
+                // SAFETY: No guard of `pairs` exists any more, and this task makes none.
+                let pair = unsafe { peek(pairs, cpu)? };
+                assert_eq!(pairs.remote(cpu)?.state.load(Relaxed), super::FREE);
+                total += pair.count;
+                broken += pair.broken;
+            }
+            assert_eq!(broken, 0);
+            assert_eq!(total, ROUNDS + 1);
+            Ok(())
         }
-        pairs.lock().bump(None);
-        let (mut total, mut broken) = (0, 0);
-        for cpu in cpumask::possible_cpus().iter() {
-            // SAFETY: No guard of `pairs` exists any more, and this task makes none.
-            let pair = unsafe { peek(&pairs, cpu)? };
-            assert_eq!(pairs.remote(cpu)?.state.load(Relaxed), super::FREE);
-            total += pair.count;
-            broken += pair.broken;
+        check(&new_pairs()?)?;
+        let irq: DynamicPerCpu<LocalLockedIrq<Pair>> =
+            DynamicPerCpu::new_with(|_| new_local_locked!(Pair::new()), GFP_KERNEL)?;
+        check(&irq)
+    }
+
+    define_per_cpu!(static IRQ_A: LocalLockedIrq<u32> = static_local_locked!(0));
+    define_per_cpu!(static IRQ_B: LocalLockedIrq<u32> = static_local_locked!(0));
+    define_per_cpu!(static IRQ_C: LocalLockedIrq<u32> = static_local_locked!(0));
+
+    /// What keeps interrupts off (on ordinary kernels): a guard of `IRQ_A`, `IRQ_B` or
+    /// `IRQ_C`, or a `LocalInterruptDisabled`.
+    enum Held {
+        Guard { _guard: LocalLockGuard<'static, u32, true> },
+        Irq { _irq: LocalInterruptDisabled },
+    }
+
+    /// Takes item `i`: the lock of `IRQ_A`, `IRQ_B` or `IRQ_C`, or interrupts off.
+    fn take(i: usize) -> Held {
+        match i {
+            0 => Held::Guard {
+                _guard: IRQ_A.lock(),
+            },
+            1 => Held::Guard {
+                _guard: IRQ_B.lock(),
+            },
+            2 => Held::Guard {
+                _guard: IRQ_C.lock(),
+            },
+            _ => Held::Irq {
+                _irq: local_interrupt_disable(),
+            },
         }
-        assert_eq!(broken, 0);
-        assert_eq!(total, 2 * ROUNDS + 1);
+    }
+
+    fn irqs_off() -> bool {
+        // SAFETY: `irqs_disabled` only reads the state of the current context.
+        unsafe { bindings::irqs_disabled() }
+    }
+
+    /// Calls `f` with every order of `0..n`, for `n` at most 4.
+    fn each_order(n: usize, mut f: impl FnMut(&[usize])) {
+        for code in 0..n.pow(n as u32) {
+            let mut order = [0; 4];
+            let mut c = code;
+            for o in order.iter_mut().take(n) {
+                *o = c % n;
+                c /= n;
+            }
+            if (0..n).all(|i| order[..n].contains(&i)) {
+                f(&order[..n]);
+            }
+        }
+    }
+
+    /// Takes every set of two or more of the items of `take` (three guards of `LocalLockedIrq`
+    /// variables and, on ordinary kernels, a `LocalInterruptDisabled`), in that order, and drops
+    /// them in every order. Returns how many sets and orders it ran, and how often it found
+    /// that what a live item promises did not hold, or that the state afterwards was not the
+    /// one before.
+    fn drop_in_every_order() -> (u32, u32) {
+        // On PREEMPT_RT the locks sleep, so interrupts may not be off when one is taken; there
+        // the guards leave interrupts on and keep the task on its CPU.
+        let items = if cfg!(CONFIG_PREEMPT_RT) { 3 } else { 4 };
+        let (mut runs, mut wrong) = (0, 0);
+        for set in 0u32..(1 << items) {
+            let mut chosen = [0; 4];
+            let mut n = 0;
+            for i in (0..items).filter(|i| set & (1 << i) != 0) {
+                chosen[n] = i;
+                n += 1;
+            }
+            if n < 2 {
+                continue;
+            }
+            each_order(n, |order| {
+                let before = irqs_off();
+                let mut held: [Option<Held>; 4] = [None, None, None, None];
+                for k in 0..n {
+                    held[k] = Some(take(chosen[k]));
+                }
+                let cpu = CpuId::current();
+                for &k in order {
+                    held[k] = None;
+                    if !held.iter().any(Option::is_some) {
+                        continue;
+                    }
+                    // `CpuId::current()` only while something keeps the task on its CPU.
+                    let holds = if cfg!(CONFIG_PREEMPT_RT) {
+                        !irqs_off() && CpuId::current() == cpu
+                    } else {
+                        irqs_off()
+                    };
+                    if !holds {
+                        wrong += 1;
+                    }
+                }
+                if irqs_off() != before {
+                    wrong += 1;
+                }
+                runs += 1;
+            });
+        }
+        (runs, wrong)
+    }
+
+    #[test]
+    fn irq_guards_dropped_in_any_order() -> Result {
+        // Interrupts stay off until the last guard of a `LocalLockedIrq` (or
+        // `LocalInterruptDisabled`) is gone, whatever the order of the drops, and are then as
+        // they were before: on, or off under an outer `LocalInterruptDisabled`. Nothing is
+        // asserted while interrupts are off.
+        let (runs, wrong) = drop_in_every_order();
+        assert_eq!(wrong, 0);
+        // Sets of 2, 3 (and 4) items and their orders: 3 * 2 + 6 on PREEMPT_RT, else
+        // 6 * 2 + 4 * 6 + 24.
+        assert_eq!(runs, if cfg!(CONFIG_PREEMPT_RT) { 12 } else { 60 });
+        assert!(!irqs_off());
+        if !cfg!(CONFIG_PREEMPT_RT) {
+            let outer = local_interrupt_disable();
+            let (runs, wrong) = drop_in_every_order();
+            let still_off = irqs_off();
+            drop(outer);
+            assert_eq!((runs, wrong), (60, 0));
+            assert!(still_off);
+        }
+        // A swap of two guards is a drop in the other order.
+        let mut a = IRQ_A.lock();
+        let mut b = IRQ_B.lock();
+        core::mem::swap(&mut a, &mut b);
+        *a += 1;
+        *b += 1;
+        drop(a);
+        let off = irqs_off();
+        drop(b);
+        assert_eq!(off, !cfg!(CONFIG_PREEMPT_RT));
+        assert!(!irqs_off());
         Ok(())
     }
 
@@ -1025,37 +1164,52 @@ mod tests {
 #[macros::kunit_tests(lockdep_rust_percpu)]
 mod lockdep {
     use super::super::*;
-    use crate::prelude::*;
+    use crate::{
+        prelude::*,
+        sync::atomic::{
+            Atomic,
+            Relaxed, //
+        },
+    };
+
+    define_per_cpu!(static A: LocalLocked<u32> = static_local_locked!(0, "percpu_lockdep_a"));
+    define_per_cpu!(static B: LocalLocked<u32> = static_local_locked!(0, "percpu_lockdep_b"));
 
     #[test]
     fn wrong_nesting_is_reported() -> Result {
-        let a = DynamicPerCpu::<LocalLocked<u32>>::new_with(
-            |_| new_local_locked!(0, "percpu_lockdep_a"),
+        // Two static locks and a dynamic one: if the statics were one class (or none), taking
+        // A then B would be reported as recursive locking, not the cycle below.
+        let c = DynamicPerCpu::<LocalLocked<u32>>::new_with(
+            |_| new_local_locked!(0, "percpu_lockdep_c"),
             GFP_KERNEL,
         )?;
-        let b = DynamicPerCpu::<LocalLocked<u32>>::new_with(
-            |_| new_local_locked!(0, "percpu_lockdep_b"),
-            GFP_KERNEL,
-        )?;
-        // SAFETY: `debug_locks` is an `int` that lockdep sets to 0 when it reports; reading it
-        // races with nothing in this single-threaded test.
-        let debug_locks = || unsafe { core::ptr::read_volatile(&raw const bindings::debug_locks) };
+        let debug_locks = || {
+            // SAFETY: `debug_locks` is an `int` that lives forever; lockdep writes it with
+            // `WRITE_ONCE`-style stores, so reading it atomically races with nothing.
+            unsafe { Atomic::from_ptr(&raw mut bindings::debug_locks) }.load(Relaxed)
+        };
         assert_eq!(debug_locks(), 1);
         {
-            let mut ga = a.lock();
-            let mut gb = b.lock();
+            let mut ga = A.lock();
+            let mut gb = B.lock();
             *ga += 1;
             *gb += 1;
         }
-        // A then B is a valid order: nothing reported.
+        {
+            let mut gb = B.lock();
+            let mut gc = c.lock();
+            *gb += 1;
+            *gc += 1;
+        }
+        // A then B, B then C: a valid order, nothing reported.
         assert_eq!(debug_locks(), 1);
         {
-            let mut gb = b.lock();
-            let mut ga = a.lock();
+            let mut gc = c.lock();
+            let mut ga = A.lock();
             *ga += 1;
-            *gb += 1;
+            *gc += 1;
         }
-        // B then A closes a cycle: lockdep reports a possible circular locking dependency and
+        // C then A closes a cycle: lockdep reports a possible circular locking dependency and
         // turns itself off.
         assert_eq!(debug_locks(), 0);
         Ok(())
