@@ -57,7 +57,7 @@ BUILD_NAME=${BUILD_NAME:-$ARCH}
 KMAKE="make -s LLVM=1 ARCH=$ARCH"
 
 # Our files, in compiler messages.
-OURS='rust/kernel/(percpu|preempt\.rs|smp\.rs|cpumask\.rs)|rust/helpers/(percpu|preempt|cpumask)\.c|samples/rust/rust_percpu.rs'
+OURS='rust/kernel/(percpu|preempt\.rs|smp\.rs|cpumask\.rs)|rust/helpers/(percpu|preempt|cpumask|local_lock)\.c|samples/rust/rust_percpu.rs'
 
 # Prints the warnings and errors of the build log $1 whose location (the "-->" line that
 # follows) is one of our files.

@@ -254,7 +254,10 @@ impl<T, const IRQ: bool> LocalLocked<T, IRQ> {
 /// address instead): the lockdep map gets the name, the class, the wait type and the lock type,
 /// the rest is zero.
 #[cfg(not(CONFIG_PREEMPT_RT))]
-const fn static_lock(name: &'static CStr, key: Pin<&'static LockClassKey>) -> bindings::local_lock_t {
+const fn static_lock(
+    name: &'static CStr,
+    key: Pin<&'static LockClassKey>,
+) -> bindings::local_lock_t {
     #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
     let _ = (name, key);
     // SAFETY: `local_lock_t` holds integers and raw pointers (nothing without
@@ -294,7 +297,9 @@ const fn static_lock(_: &'static CStr, _: Pin<&'static LockClassKey>) -> binding
 ///
 /// Every possible CPU's slot at `base` holds a `LocalLocked<T, IRQ>` while this runs.
 #[inline]
-unsafe fn lock<T, const IRQ: bool>(base: PerCpuPtr<LocalLocked<T, IRQ>>) -> *mut LocalLocked<T, IRQ> {
+unsafe fn lock<T, const IRQ: bool>(
+    base: PerCpuPtr<LocalLocked<T, IRQ>>,
+) -> *mut LocalLocked<T, IRQ> {
     #[cfg(CONFIG_PREEMPT_RT)]
     {
         // The task stays on this CPU from the check until the lock pins it on its own.
@@ -343,17 +348,18 @@ unsafe fn unlock(lock: *mut bindings::local_lock_t, irq: bool) {
     }
 }
 
-/// Releases the lock that its holder took again, then panics; out of line and not generic, so
-/// that the fast path keeps no stack frame for the panic and there is one copy of it.
+/// Releases the lock that its holder took again, then panics; out of line, so that the fast
+/// path keeps no stack frame for the panic, and generic only over the kind of lock: one copy
+/// for each (the kind is not an argument, which would cost the caller an instruction).
 ///
 /// # Safety
 ///
-/// As for [`unlock`].
+/// As for [`unlock`], with `IRQ` as `irq`.
 #[cold]
 #[inline(never)]
-unsafe fn held_again(lock: *mut bindings::local_lock_t, irq: bool) -> ! {
-    // SAFETY: The caller holds the lock, taken as `irq` says.
-    unsafe { unlock(lock, irq) };
+unsafe fn held_again<const IRQ: bool>(lock: *mut bindings::local_lock_t) -> ! {
+    // SAFETY: The caller holds the lock, taken as `IRQ` says.
+    unsafe { unlock(lock, IRQ) };
     panic!("local lock taken again by its holder (recursion or an interrupt)");
 }
 
@@ -546,7 +552,7 @@ impl<'a, T, const IRQ: bool> LocalLockGuard<'a, T, IRQ> {
             // next lock of the value panics).
             if slot.state.load(Relaxed) == HELD {
                 // SAFETY: This task took the lock as `IRQ` says (the caller's promise).
-                unsafe { held_again(base.as_raw().cast(), IRQ) };
+                unsafe { held_again::<IRQ>(base.as_raw().cast()) };
             }
             slot.state.store(HELD, Relaxed);
             // INVARIANT: The state is `HELD` before the guard exists. The compiler barrier keeps
@@ -985,8 +991,12 @@ mod tests {
     /// What keeps interrupts off (on ordinary kernels): a guard of `IRQ_A`, `IRQ_B` or
     /// `IRQ_C`, or a `LocalInterruptDisabled`.
     enum Held {
-        Guard { _guard: LocalLockGuard<'static, u32, true> },
-        Irq { _irq: LocalInterruptDisabled },
+        Guard {
+            _guard: LocalLockGuard<'static, u32, true>,
+        },
+        Irq {
+            _irq: LocalInterruptDisabled,
+        },
     }
 
     /// Takes item `i`: the lock of `IRQ_A`, `IRQ_B` or `IRQ_C`, or interrupts off.
@@ -1050,8 +1060,8 @@ mod tests {
             each_order(n, |order| {
                 let before = irqs_off();
                 let mut held: [Option<Held>; 4] = [None, None, None, None];
-                for k in 0..n {
-                    held[k] = Some(take(chosen[k]));
+                for (h, &i) in held.iter_mut().zip(&chosen[..n]) {
+                    *h = Some(take(i));
                 }
                 let cpu = CpuId::current();
                 for &k in order {
