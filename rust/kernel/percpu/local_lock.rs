@@ -630,16 +630,13 @@ impl<T> Drop for LocalLockGuard<'_, T> {
     }
 }
 
-impl<T> sealed::Stable for LocalLockGuard<'_, T> {
+impl<T> sealed::Proof for LocalLockGuard<'_, T> {
     /// On `CONFIG_PREEMPT_RT` the holder stays preemptible.
     #[inline(always)]
     fn hardened_check() {}
 }
 
-// SAFETY: By the type invariant, the task that made the guard holds a local lock, which keeps it
-// on its CPU (preemption, interrupts or migration disabled) until the guard is dropped, and
-// `NotThreadSafe` makes the guard `!Send` and `!Sync`.
-unsafe impl<T> CpuStable for LocalLockGuard<'_, T> {}
+impl<T> CpuStable for LocalLockGuard<'_, T> {}
 
 #[cfg(CONFIG_RUST_PERCPU_KUNIT_TEST)]
 #[macros::kunit_tests(rust_kernel_percpu_local_lock)]
