@@ -7,7 +7,6 @@ use kernel::{
         CpuGuard,
         DynamicPerCpu,
         LocalInt,
-        PerCpu,
         ThisCpuOps, //
     },
     prelude::*,

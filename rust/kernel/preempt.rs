@@ -49,7 +49,7 @@ use crate::{
 /// drop(guard);
 /// ```
 #[doc(alias("preempt_disable", "get_cpu"))]
-#[must_use = "preemption is enabled again as soon as the guard is dropped"]
+#[must_use = "preemption is enabled again immediately when the guard is unused"]
 pub struct CpuGuard(NotThreadSafe);
 
 impl CpuGuard {
@@ -116,7 +116,7 @@ impl Drop for CpuGuard {
 /// assert_eq!(cpu, guard.cpu());
 /// ```
 #[doc(alias = "migrate_disable")]
-#[must_use = "migration is enabled again as soon as the guard is dropped"]
+#[must_use = "migration is enabled again immediately when the guard is unused"]
 pub struct MigrateGuard(NotThreadSafe);
 
 impl MigrateGuard {

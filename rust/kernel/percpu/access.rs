@@ -19,14 +19,8 @@ use crate::{
 use core::marker::PhantomData;
 
 pub(super) mod sealed {
-    /// Seals [`CpuPinned`](super::CpuPinned).
-    pub trait Proof {}
-
-    impl Proof for crate::preempt::CpuGuard {}
-    impl Proof for crate::interrupt::LocalInterruptDisabled {}
-
-    /// Seals [`CpuStable`](super::CpuStable).
-    pub trait Stable {
+    /// Seals [`CpuStable`](super::CpuStable) and [`CpuPinned`](super::CpuPinned).
+    pub trait Proof {
         /// With `CONFIG_RUST_PERCPU_HARDENED`, checks that the task is not preemptible, as the
         /// [`CpuPinned`](super::CpuPinned) proofs promise (one made by
         /// `LocalInterruptDisabled::assume_disabled` may not hold). The proofs that leave the
@@ -37,9 +31,9 @@ pub(super) mod sealed {
         }
     }
 
-    impl Stable for crate::preempt::CpuGuard {}
-    impl Stable for crate::interrupt::LocalInterruptDisabled {}
-    impl Stable for crate::preempt::MigrateGuard {
+    impl Proof for crate::preempt::CpuGuard {}
+    impl Proof for crate::interrupt::LocalInterruptDisabled {}
+    impl Proof for crate::preempt::MigrateGuard {
         #[inline(always)]
         fn hardened_check() {}
     }
@@ -48,12 +42,40 @@ pub(super) mod sealed {
     pub trait Variable {}
 }
 
+/// A proof that the current task stays on the current CPU while the proof is borrowed, though
+/// other tasks may run on this CPU meanwhile.
+///
+/// Implemented by every [`CpuPinned`] proof ([`CpuGuard`], [`LocalInterruptDisabled`]), by
+/// [`MigrateGuard`] (migration disabled, the task preemptible) and by the guard of a local
+/// lock; each keeps the task that made it on its CPU while it exists, and is neither [`Send`]
+/// nor [`Sync`]. It is what [`PerCpu::get`] needs: a shared reference to a [`Sync`] value may
+/// coexist with those of other tasks, interrupt handlers and CPUs, so only "the current CPU"
+/// has to stay the same. The accessors that hand out a value that only one task may use at a
+/// time ([`PerCpu::get_with_irq_off`], [`PerCpu::get_mut`]) need more and do not accept it.
+/// Under a `MigrateGuard` alone the task may sleep.
+///
+/// A CPU-stable proof gives no exclusion: `Sync` means `Sync`. Under a `MigrateGuard` another
+/// task on this CPU may run between any two instructions and use the same value, so a type
+/// made `Sync` with `unsafe impl` "because only its CPU uses it, with preemption off" (a
+/// [`Cell`](core::cell::Cell) in a wrapper, say) is unsound here. Nothing memory-safe rests on
+/// the proof either: a `&T` for `T: Sync` is sound on any CPU ([`PerCpu::remote`] needs no
+/// proof), the proof only makes it the current CPU's. Hence the trait is safe.
+///
+/// This trait is sealed: a new proof type needs a review of every accessor.
+///
+/// [`MigrateGuard`]: crate::preempt::MigrateGuard
+pub trait CpuStable: sealed::Proof {}
+
+impl CpuStable for CpuGuard {}
+impl CpuStable for LocalInterruptDisabled {}
+impl CpuStable for crate::preempt::MigrateGuard {}
+
 /// A proof that the current task cannot leave the current CPU while the proof is borrowed.
 ///
 /// Implemented by [`CpuGuard`] (preemption disabled) and by [`LocalInterruptDisabled`]
-/// (interrupts disabled, which also keeps the scheduler away). Accessors that hand out
-/// references into the current CPU's area take `&'a impl CpuPinned` and bind the reference to
-/// `'a`.
+/// (interrupts disabled, which also keeps the scheduler away). [`PerCpu::get_mut`] takes
+/// `&'a mut impl CpuPinned` and binds the reference to `'a`. Every such proof is also
+/// [`CpuStable`], so code generic over `CpuPinned` can call [`PerCpu::get`] too.
 ///
 /// Holding a proof means atomic context: the holder must not sleep, since a sleep may migrate
 /// the task (see the [module documentation](super)). A [`LocalInterruptDisabled`] made in NMI
@@ -67,7 +89,7 @@ pub(super) mod sealed {
 /// For as long as a value of the implementing type exists, the task that created it runs on
 /// the same CPU and is not preempted by another task, and the value cannot move to, or be
 /// shared with, another task (the type is `!Send` and `!Sync`).
-pub unsafe trait CpuPinned: sealed::Proof {}
+pub unsafe trait CpuPinned: CpuStable {}
 
 // SAFETY: By its type invariant, preemption is disabled while a `CpuGuard` exists, and it never
 // leaves the task that created it.
@@ -77,40 +99,6 @@ unsafe impl CpuPinned for CpuGuard {}
 // exists (on every kernel), which also disables preemption, and its `NotThreadSafe` field makes
 // it `!Send` and `!Sync`.
 unsafe impl CpuPinned for LocalInterruptDisabled {}
-
-/// A proof that the current task stays on the current CPU while the proof is borrowed, though
-/// other tasks may run on this CPU meanwhile.
-///
-/// Implemented by every [`CpuPinned`] proof ([`CpuGuard`], [`LocalInterruptDisabled`]), by
-/// [`MigrateGuard`] (migration disabled, the task preemptible) and by the guard of a local
-/// lock. It is what [`PerCpu::get`] needs: a shared reference to a [`Sync`] value may coexist
-/// with those of other tasks, interrupt handlers and CPUs, so only "the current CPU" has to
-/// stay the same. The accessors that hand out a value
-/// that only one task may use at a time ([`PerCpu::get_with_irq_off`], [`PerCpu::get_mut`])
-/// need more and do not accept it. Under a `MigrateGuard` alone the task may sleep.
-///
-/// This trait is sealed: a new proof type needs a review of every accessor.
-///
-/// [`MigrateGuard`]: crate::preempt::MigrateGuard
-///
-/// # Safety
-///
-/// For as long as a value of the implementing type exists, the task that created it runs on
-/// the same CPU, and the value cannot move to, or be shared with, another task (the type is
-/// `!Send` and `!Sync`).
-pub unsafe trait CpuStable: sealed::Stable {}
-
-// SAFETY: A `CpuPinned` proof keeps its task on its CPU and is `!Send` and `!Sync` (safety
-// requirements of `CpuPinned`).
-unsafe impl CpuStable for CpuGuard {}
-
-// SAFETY: As for `CpuGuard`: `LocalInterruptDisabled` is `CpuPinned`.
-unsafe impl CpuStable for LocalInterruptDisabled {}
-
-// SAFETY: By its type invariant, migration of the task that created a `MigrateGuard` is disabled
-// while it exists, so the task stays on its CPU, and its `NotThreadSafe` field makes it `!Send`
-// and `!Sync`.
-unsafe impl CpuStable for crate::preempt::MigrateGuard {}
 
 /// A per-CPU variable, static or dynamic: one `Self::Item` for every possible CPU.
 ///
@@ -150,11 +138,11 @@ pub unsafe trait PerCpu: sealed::Variable {
         Self::Item: Sync,
     {
         G::hardened_check();
-        // SAFETY: By the safety requirements of `PerCpu`, the current CPU's slot holds an
-        // initialised `Item` for the lifetime of `&'a self`. `_pinned` keeps the task on this
-        // CPU for `'a` (safety requirements of `CpuStable`), so the address stays the one of
-        // this CPU's slot. Only shared references to the slot exist outside unsafe code, and
-        // `Item: Sync` allows them to coexist.
+        // SAFETY: `this_cpu_ptr` gives the slot of the CPU the task runs on (which `_pinned`
+        // keeps the current one for `'a`, though soundness does not rest on that), and by the
+        // safety requirements of `PerCpu` every possible CPU's slot holds an initialised `Item`
+        // for the lifetime of `&'a self`. Only shared references to the slot exist outside
+        // unsafe code, and `Item: Sync` allows them to coexist, on any CPU.
         unsafe { &*self.ptr().this_cpu_ptr() }
     }
 
@@ -198,7 +186,9 @@ pub unsafe trait PerCpu: sealed::Variable {
     ///
     /// For all of `'a`, no other reference to the current CPU's slot, to a part of it or to a
     /// value it is part of (the variable's whole value, when `self` is a field or an element
-    /// of it) may exist or be made: not by this task, not by an interrupt or NMI handler on
+    /// of it) may exist or be made: not by this task, not by another task on this CPU (which
+    /// may hold one across preemption, from [`PerCpu::get`] under a
+    /// [`MigrateGuard`](crate::preempt::MigrateGuard)), not by an interrupt or NMI handler on
     /// this CPU (if the variable is used in one, `_pinned` must be a [`LocalInterruptDisabled`]
     /// and the variable unused in NMIs), and not by another CPU (through [`PerCpu::remote`],
     /// [`PerCpu::iter`] or a `this_cpu` operation). The caller must not sleep during `'a`.

@@ -8,15 +8,26 @@
 use super::{
     access::sealed,
     ptr::PerCpuPtr,
+    CpuPinned,
+    CpuStable,
     DynamicPerCpu,
     LocalInt,
     PerCpu,
     PerCpuInteger,
+    PerCpuIter,
     StaticPerCpu,
     StaticPerCpuSymbol,
     ThisCpuOps, //
 };
-use core::marker::PhantomData;
+use crate::{
+    cpu::CpuId,
+    interrupt::LocalInterruptDisabled,
+    prelude::*, //
+};
+use core::{
+    marker::PhantomData,
+    ptr, //
+};
 
 /// A per-CPU variable that fields and elements can be taken from: a static one
 /// ([`define_per_cpu!`](super::define_per_cpu)) or a [`DynamicPerCpu`].
@@ -92,155 +103,89 @@ fn project<V: PerCpu, T>(var: &V, off: usize, index: usize) -> PerCpuPtr<T> {
     PerCpuPtr::from_raw(base.wrapping_add(bytes).cast())
 }
 
-/// A field of a per-CPU variable's value: one `T` at byte offset `OFF` of every CPU's value of
-/// `V`. Made by [`percpu_field!`].
+/// A field or an array element of a per-CPU variable's value: one `T` at byte offset
+/// `OFF + index * size_of::<T>()` of every CPU's value of `V`. A field ([`PerCpuField`], made by
+/// [`percpu_field!`]) has no index (`INDEXED` is false, the index 0); an element, made by
+/// `at(index)` on a variable, field or element that is an array, has `OFF` of the array.
 ///
 /// It is a per-CPU variable in its own right: the [`PerCpu`] methods give its value on this
-/// CPU, on any CPU, or on all of them, and for a [`LocalInt`] field the [`ThisCpuOps`]
-/// operations and [`ThisCpuOps::sum`] act on it alone, with the same instructions as C's
-/// `this_cpu_inc(p->field)`. A field that is an array gives its elements with
-/// [`PerCpuField::at`].
+/// CPU, on any CPU, or on all of them, and for a [`LocalInt`] the [`ThisCpuOps`] operations and
+/// [`ThisCpuOps::sum`] act on it alone, with the same instructions as C's
+/// `this_cpu_inc(p->field)` and `this_cpu_inc(counts[i])`. An array gives its elements with
+/// [`PerCpuElem::at`].
+///
+/// The handle is a copy of a borrow of the variable. Its inherent `get`, `get_with_irq_off`,
+/// `get_mut`, `remote` and `iter` take it by value and return what the [`PerCpu`] methods do,
+/// borrowed from the variable rather than from the handle, so that the result may outlive a
+/// temporary handle: `let r = percpu_field!(V, S, x).get(&guard);`, `V.at(i)?.get(&guard)`.
 ///
 /// # Invariants
 ///
-/// In every possible CPU's value of `*var`, the bytes at offset `OFF` are a `T` that is part of
-/// that value: a field of it, or a field of a field, and so on.
-pub struct PerCpuField<'a, V, T, const OFF: usize> {
+/// In every possible CPU's value of `*var`, the bytes at `OFF + index * size_of::<T>()` are a
+/// `T` that is part of that value: if `INDEXED`, element `index` of an array of `T` at `OFF`,
+/// which may itself be an element of an array; else (`index` is 0) a field at `OFF`, or a field
+/// of a field, and so on.
+pub struct PerCpuElem<'a, V, T, const OFF: usize, const INDEXED: bool = true> {
     var: &'a V,
-    _p: PhantomData<fn() -> T>,
+    index: usize,
+    /// Invariant in `T`, as `Cell<T>` is, since [`PerCpu::get_mut`] writes a `T` through a
+    /// shared handle: a handle of a `&'static U` must not pass for one of a `&'short U`.
+    _p: PhantomData<fn(T) -> T>,
 }
 
-impl<V, T, const OFF: usize> Clone for PerCpuField<'_, V, T, OFF> {
+/// A field of a per-CPU variable's value: one `T` at byte offset `OFF` of every CPU's value of
+/// `V`, made by [`percpu_field!`]. See [`PerCpuElem`].
+pub type PerCpuField<'a, V, T, const OFF: usize> = PerCpuElem<'a, V, T, OFF, false>;
+
+impl<V, T, const OFF: usize, const INDEXED: bool> Clone for PerCpuElem<'_, V, T, OFF, INDEXED> {
     #[inline]
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<V, T, const OFF: usize> Copy for PerCpuField<'_, V, T, OFF> {}
+impl<V, T, const OFF: usize, const INDEXED: bool> Copy for PerCpuElem<'_, V, T, OFF, INDEXED> {}
 
-impl<'a, V: PerCpuBase, T, const OFF: usize> PerCpuField<'a, V, T, OFF> {
+impl<'a, V: PerCpuBase, T, const OFF: usize> PerCpuElem<'a, V, T, OFF, false> {
     /// Makes the field; [`percpu_field!`] calls this.
     ///
-    /// `_field` is the field's access, `|v| &v.field`, which is never called: its type ties `T`
-    /// to the field and `V::Item` to the variable.
+    /// `_field` is the field's access, `|v| &mut v.field`, which is never called: its type ties
+    /// `T` to the field (invariantly, through `&mut`) and `V::Item` to the variable.
     ///
     /// # Safety
     ///
-    /// `OFF` is the offset of the field that `_field` returns a reference to, computed with
-    /// [`core::mem::offset_of!`] on `V::Item` for the same field path.
+    /// - `OFF` is the offset of the field that `_field` returns a reference to, computed with
+    ///   [`core::mem::offset_of!`] on `V::Item` for the same field path.
+    /// - If that path goes through a union, the field holds a valid `T` on every possible CPU
+    ///   for as long as the result lives.
     #[doc(hidden)]
     #[inline(always)]
-    pub const unsafe fn new_unchecked(var: &'a V, _field: fn(&V::Item) -> &T) -> Self {
+    pub const unsafe fn new_unchecked(var: &'a V, _field: fn(&mut V::Item) -> &mut T) -> Self {
         // INVARIANT: `offset_of!` only accepts fields of the type itself (not of a type it
         // dereferences to), and the caller guarantees that `OFF` is its result for the field
-        // `_field` returns, whose type is `T`.
+        // `_field` returns, whose type is `T`, and that a union field holds a `T`.
         Self {
             var,
+            index: 0,
             _p: PhantomData,
         }
     }
 }
 
-impl<'a, V: PerCpuBase, E, const N: usize, const OFF: usize> PerCpuField<'a, V, [E; N], OFF> {
-    /// Returns element `index` of the array field, or [`None`] if `index` is out of range.
+impl<'a, V: PerCpuBase, E, const M: usize, const OFF: usize, const INDEXED: bool>
+    PerCpuElem<'a, V, [E; M], OFF, INDEXED>
+{
+    /// Returns element `index` of the array, or [`None`] if `index` is out of range.
     ///
-    /// The check is a comparison with the constant `N` (C code that takes an index from
+    /// The check is a comparison with the constant `M` (C code that takes an index from
     /// elsewhere makes the same check); the compiler removes it for an index it knows.
     #[inline(always)]
     pub fn at(self, index: usize) -> Option<PerCpuElem<'a, V, E, OFF>> {
-        // INVARIANT: The array is at `OFF` in every CPU's value (invariant of `self`), and
-        // element `index < N` of it is at `OFF + index * size_of::<E>()`.
-        (index < N).then_some(PerCpuElem {
-            var: self.var,
-            index,
-            _p: PhantomData,
-        })
-    }
-}
-
-impl<V, T, const OFF: usize> sealed::Variable for PerCpuField<'_, V, T, OFF> {}
-
-// SAFETY: The field lies in every possible CPU's value of `*self.var` (type invariant), which
-// is initialised and never moves while it is borrowed for `'a` (safety requirements of `PerCpu`
-// for `V`); so the field is initialised and never moves. Access to it goes through `PerCpu`
-// methods, of the field or of the variable (which hand out the field as part of the value under
-// the same `Sync`/`Send` rules).
-unsafe impl<V: PerCpuBase, T, const OFF: usize> PerCpu for PerCpuField<'_, V, T, OFF> {
-    type Item = T;
-
-    #[inline(always)]
-    fn ptr(&self) -> PerCpuPtr<T> {
-        project(self.var, OFF, 0)
-    }
-}
-
-impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize> ThisCpuOps<I>
-    for PerCpuField<'_, V, LocalInt<I>, OFF>
-{
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    #[inline(always)]
-    fn this_cpu_op<const OP: u8>(&self, a: I, b: I) -> I {
-        // SAFETY: By the type invariant, every CPU's value of the variable has a `LocalInt<I>`
-        // at `OFF`.
-        unsafe { self.var.this_cpu_op::<I, OP, OFF, false>(0, a, b) }
-    }
-
-    // The `cmpxchg` loop of `asm!` rather than the C macro, which the compiler would give an
-    // extra instruction to recompute the address with an index on its retry path.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    #[inline(always)]
-    fn xchg(&self, val: I) -> I {
-        self.this_cpu_op::<{ super::op::XCHG }>(val, I::ZERO)
-    }
-}
-
-/// An element of an array in a per-CPU variable's value: one `T` at byte offset
-/// `OFF + index * size_of::<T>()` of every CPU's value of `V`, where `OFF` is the array's offset.
-/// Made by `at(index)` on a variable or a field that is an array, or on an element that is one.
-///
-/// Like [`PerCpuField`], a per-CPU variable in its own right; for a [`LocalInt`] element the
-/// [`ThisCpuOps`] operations use the index in the instruction, like C's
-/// `this_cpu_inc(counts[i])`.
-///
-/// # Invariants
-///
-/// In every possible CPU's value of `*var`, the bytes at `OFF + index * size_of::<T>()` are a
-/// `T` that is part of that value: element `index` of an array of `T` at `OFF`, which may
-/// itself be an element of an array.
-pub struct PerCpuElem<'a, V, T, const OFF: usize> {
-    var: &'a V,
-    index: usize,
-    _p: PhantomData<fn() -> T>,
-}
-
-impl<V, T, const OFF: usize> Clone for PerCpuElem<'_, V, T, OFF> {
-    #[inline]
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<V, T, const OFF: usize> Copy for PerCpuElem<'_, V, T, OFF> {}
-
-impl<V, T, const OFF: usize> PerCpuElem<'_, V, T, OFF> {
-    /// Returns the index of the element (counted in the innermost array for nested arrays: row
-    /// `i`, column `j` of a `[[T; M]; N]` has index `i * M + j`).
-    #[inline]
-    pub fn index(&self) -> usize {
-        self.index
-    }
-}
-
-impl<'a, V: PerCpuBase, E, const M: usize, const OFF: usize> PerCpuElem<'a, V, [E; M], OFF> {
-    /// Returns element `index` of this element, itself an array, or [`None`] if `index` is out
-    /// of range.
-    #[inline(always)]
-    pub fn at(self, index: usize) -> Option<PerCpuElem<'a, V, E, OFF>> {
-        // INVARIANT: `self` is element `self.index` of an array of `[E; M]` at `OFF`; its
-        // element `index < M` is element `self.index * M + index` of the same memory seen
-        // as an array of `E` at `OFF`. It does not overflow: it is below the number of `E`
-        // in the value, which fits in memory.
+        // INVARIANT: `self` is the array at `OFF + self.index * size_of::<[E; M]>()` of every
+        // CPU's value (type invariant; `self.index` is 0 for a field); its element `index < M`
+        // is element `self.index * M + index` of the same memory seen as an array of `E` at
+        // `OFF`. It does not overflow: it is below the number of `E` in the value, which fits
+        // in memory.
         (index < M).then_some(PerCpuElem {
             var: self.var,
             index: self.index.wrapping_mul(M).wrapping_add(index),
@@ -249,11 +194,93 @@ impl<'a, V: PerCpuBase, E, const M: usize, const OFF: usize> PerCpuElem<'a, V, [
     }
 }
 
-impl<V, T, const OFF: usize> sealed::Variable for PerCpuElem<'_, V, T, OFF> {}
+// `get`, `get_with_irq_off`, `get_mut`, `remote` and `iter` below return a reference that the
+// `PerCpu` method made while `self` was borrowed. It points into the variable's per-CPU memory,
+// not into the handle, and by the safety requirements of `PerCpu` for `V` that memory holds the
+// value for as long as `self.var` is borrowed, for `'a`; the proof the method took is borrowed
+// for `'a` too.
+impl<'a, V: PerCpuBase, T, const OFF: usize, const INDEXED: bool>
+    PerCpuElem<'a, V, T, OFF, INDEXED>
+{
+    /// Returns the index of the element (counted in the innermost array for nested arrays: row
+    /// `i`, column `j` of a `[[T; M]; N]` has index `i * M + j`), 0 for a field.
+    #[inline]
+    pub fn index(&self) -> usize {
+        self.index
+    }
 
-// SAFETY: As for `PerCpuField`: the element lies in every possible CPU's value of `*self.var`
-// (type invariant), which is initialised and never moves while it is borrowed.
-unsafe impl<V: PerCpuBase, T, const OFF: usize> PerCpu for PerCpuElem<'_, V, T, OFF> {
+    /// [`PerCpu::get`], for as long as the variable is borrowed.
+    #[inline(always)]
+    pub fn get<G: CpuStable>(self, pinned: &'a G) -> &'a T
+    where
+        T: Sync,
+    {
+        let value = PerCpu::get(&self, pinned);
+        // SAFETY: `value` is valid for `'a` (see above the `impl`).
+        unsafe { &*ptr::from_ref(value) }
+    }
+
+    /// [`PerCpu::get_with_irq_off`], for as long as the variable is borrowed.
+    #[inline(always)]
+    pub fn get_with_irq_off(self, irq: &'a LocalInterruptDisabled) -> &'a T
+    where
+        T: Send,
+    {
+        let value = PerCpu::get_with_irq_off(&self, irq);
+        // SAFETY: `value` is valid for `'a` (see above the `impl`).
+        unsafe { &*ptr::from_ref(value) }
+    }
+
+    /// [`PerCpu::get_mut`], for as long as the variable is borrowed.
+    ///
+    /// # Safety
+    ///
+    /// As for [`PerCpu::get_mut`].
+    #[inline(always)]
+    pub unsafe fn get_mut<G: CpuPinned>(self, pinned: &'a mut G) -> Pin<&'a mut T> {
+        // SAFETY: The caller keeps the contract of `PerCpu::get_mut` for `'a`.
+        let value = unsafe { PerCpu::get_mut(&self, pinned) };
+        // SAFETY: `value` is valid for `'a` (see above the `impl`), with `pinned` borrowed
+        // mutably for `'a`, and it stays pinned.
+        unsafe { Pin::new_unchecked(&mut *ptr::from_mut(Pin::into_inner_unchecked(value))) }
+    }
+
+    /// [`PerCpu::remote`], for as long as the variable is borrowed.
+    #[inline(always)]
+    pub fn remote(self, cpu: CpuId) -> Result<&'a T>
+    where
+        T: Sync,
+    {
+        let value = PerCpu::remote(&self, cpu)?;
+        // SAFETY: `value` is valid for `'a` (see above the `impl`).
+        Ok(unsafe { &*ptr::from_ref(value) })
+    }
+
+    /// [`PerCpu::iter`], for as long as the variable is borrowed.
+    #[inline(always)]
+    pub fn iter(self) -> PerCpuIter<'a, T>
+    where
+        T: Sync,
+    {
+        // SAFETY: The two types differ only in the lifetime, and the references the iterator
+        // returns are valid for `'a` (see above the `impl`).
+        unsafe { core::mem::transmute::<PerCpuIter<'_, T>, PerCpuIter<'a, T>>(PerCpu::iter(&self)) }
+    }
+}
+
+impl<V, T, const OFF: usize, const INDEXED: bool> sealed::Variable
+    for PerCpuElem<'_, V, T, OFF, INDEXED>
+{
+}
+
+// SAFETY: The field or element lies in every possible CPU's value of `*self.var` (type
+// invariant), which is initialised and never moves while it is borrowed (safety requirements of
+// `PerCpu` for `V`); so it is initialised and never moves. Access to it goes through `PerCpu`
+// methods, of the handle or of the variable (which hand out the field or element as part of the
+// value under the same `Sync`/`Send` rules).
+unsafe impl<V: PerCpuBase, T, const OFF: usize, const INDEXED: bool> PerCpu
+    for PerCpuElem<'_, V, T, OFF, INDEXED>
+{
     type Item = T;
 
     #[inline(always)]
@@ -262,15 +289,19 @@ unsafe impl<V: PerCpuBase, T, const OFF: usize> PerCpu for PerCpuElem<'_, V, T, 
     }
 }
 
-impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize> ThisCpuOps<I>
-    for PerCpuElem<'_, V, LocalInt<I>, OFF>
+impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize, const INDEXED: bool> ThisCpuOps<I>
+    for PerCpuElem<'_, V, LocalInt<I>, OFF, INDEXED>
 {
     #[cfg(all(CONFIG_X86_64, not(testlib)))]
     #[inline(always)]
     fn this_cpu_op<const OP: u8>(&self, a: I, b: I) -> I {
         // SAFETY: By the type invariant, every CPU's value of the variable has a `LocalInt<I>`
-        // at `OFF + index * size_of::<LocalInt<I>>()`, and `LocalInt<I>` has the size of `I`.
-        unsafe { self.var.this_cpu_op::<I, OP, OFF, true>(self.index, a, b) }
+        // at `OFF + index * size_of::<LocalInt<I>>()`, and `LocalInt<I>` has the size of `I`;
+        // the index is 0 if not `INDEXED`.
+        unsafe {
+            self.var
+                .this_cpu_op::<I, OP, OFF, INDEXED>(self.index, a, b)
+        }
     }
 
     // The `cmpxchg` loop of `asm!` rather than the C macro, which the compiler would give an
@@ -285,7 +316,7 @@ impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize> ThisCpuOps<I>
 impl<E, const N: usize, S: StaticPerCpuSymbol<Item = [E; N]>> StaticPerCpu<[E; N], S> {
     /// Returns element `index` of the array, or [`None`] if `index` is out of range.
     ///
-    /// See [`PerCpuField::at`].
+    /// See [`PerCpuElem::at`].
     #[inline(always)]
     pub fn at(&self, index: usize) -> Option<PerCpuElem<'_, Self, E, 0>> {
         // INVARIANT: Every CPU's value is a `[E; N]`, whose element `index < N` is at
@@ -301,7 +332,7 @@ impl<E, const N: usize, S: StaticPerCpuSymbol<Item = [E; N]>> StaticPerCpu<[E; N
 impl<E: Send, const N: usize> DynamicPerCpu<[E; N]> {
     /// Returns element `index` of the array, or [`None`] if `index` is out of range.
     ///
-    /// See [`PerCpuField::at`].
+    /// See [`PerCpuElem::at`].
     #[inline(always)]
     pub fn at(&self, index: usize) -> Option<PerCpuElem<'_, Self, E, 0>> {
         // INVARIANT: As for `StaticPerCpu::at`.
@@ -321,15 +352,18 @@ impl<E: Send, const N: usize> DynamicPerCpu<[E; N]> {
 /// values have the type `TYPE`. The result is a [`PerCpuField`]: for a [`LocalInt`] field the
 /// [`ThisCpuOps`] operations act on that field of the current CPU's value, with no guard, like
 /// C's `this_cpu_inc(stats->rx_packets)`; [`ThisCpuOps::sum`] and the [`PerCpu`] methods read
-/// it on every CPU; an array field gives its elements with [`PerCpuField::at`].
+/// it on every CPU (the references borrow `VAR`, not the handle: `let r =
+/// percpu_field!(V, S, x).get(&guard);` may use `r` afterwards); an array field gives its
+/// elements with [`PerCpuElem::at`].
 ///
 /// Naming `TYPE` is what lets the macro compute the field's offset at compile time (with
 /// [`core::mem::offset_of!`]); the compiler checks that it is the variable's type. Only fields
 /// of the value itself are accepted, not fields reached through a pointer or a [`Deref`]
 /// (`Box`, `Arc`): those do not live in per-CPU memory. Fields of `#[repr(packed)]` types whose
 /// alignment would not hold are rejected, as references to them are. Enum fields cannot be
-/// named; a union field needs `unsafe` around the macro, with the obligations of reading that
-/// union field.
+/// named. A union field needs `unsafe` around the macro, and with it the caller promises that
+/// the field holds a valid value of its type on every possible CPU for as long as the handle
+/// lives, not only now: the handle's methods read it later, on any CPU.
 ///
 /// Fields of array elements (`stats[i].rx`) are not supported: keep the arrays innermost (a
 /// struct of arrays of counters, not an array of structs).
@@ -397,11 +431,13 @@ impl<E: Send, const N: usize> DynamicPerCpu<[E; N]> {
 macro_rules! percpu_field {
     ($var:expr, $t:ty, $($field:tt).+) => {{
         // The field access and `$var` are outside of `unsafe`: a union field or an unsafe
-        // place still needs the caller's `unsafe`.
-        let field: fn(&$t) -> &_ = |v| &v.$($field).+;
+        // place still needs the caller's `unsafe`. The access is `&mut` so that its type ties
+        // the field's type invariantly; it is never called.
+        let field: fn(&mut $t) -> &mut _ = |v| &mut v.$($field).+;
         let var = &$var;
         // SAFETY: The offset is `offset_of!` of the field that `field` returns, on `$t`, which
-        // `new_unchecked` checks is the variable's type.
+        // `new_unchecked` checks is the variable's type. A union field is valid for as long as
+        // the handle lives: the caller of the macro promised it with its `unsafe`.
         unsafe {
             $crate::percpu::PerCpuField::<_, _, { ::core::mem::offset_of!($t, $($field).+) }>
                 ::new_unchecked(var, field)

@@ -628,16 +628,16 @@ impl<T, const IRQ: bool> Drop for LocalLockGuard<'_, T, IRQ> {
     }
 }
 
-impl<T, const IRQ: bool> sealed::Stable for LocalLockGuard<'_, T, IRQ> {
+impl<T, const IRQ: bool> sealed::Proof for LocalLockGuard<'_, T, IRQ> {
     /// On `CONFIG_PREEMPT_RT` the holder stays preemptible.
     #[inline(always)]
     fn hardened_check() {}
 }
 
-// SAFETY: By the type invariant, the task that made the guard holds a local lock, which keeps it
-// on its CPU (preemption or migration disabled) until the guard is dropped, and `NotThreadSafe`
-// makes the guard `!Send` and `!Sync`.
-unsafe impl<T, const IRQ: bool> CpuStable for LocalLockGuard<'_, T, IRQ> {}
+// The task that made the guard holds a local lock, which keeps it on its CPU (preemption or
+// migration disabled) until the guard is dropped, and `NotThreadSafe` makes the guard `!Send`
+// and `!Sync`.
+impl<T, const IRQ: bool> CpuStable for LocalLockGuard<'_, T, IRQ> {}
 
 #[cfg(CONFIG_RUST_PERCPU_KUNIT_TEST)]
 #[macros::kunit_tests(rust_kernel_percpu_local_lock)]

@@ -57,7 +57,7 @@ impl<T> PerCpuPtr<T> {
     /// Returns the address of the current CPU's slot.
     ///
     /// The address is only the current CPU's while the task cannot migrate, that is while a
-    /// [`CpuPinned`](super::CpuPinned) proof exists; the caller takes care of that before it
+    /// [`CpuStable`](super::CpuStable) proof exists; the caller takes care of that before it
     /// dereferences the pointer. On x86-64 this reads `this_cpu_off` through `gs`.
     ///
     /// The result gets its provenance the way the C `RELOC_HIDE` does, from the integer
