@@ -354,7 +354,9 @@ impl<E: Send, const N: usize> DynamicPerCpu<[E; N]> {
 /// C's `this_cpu_inc(stats->rx_packets)`; [`ThisCpuOps::sum`] and the [`PerCpu`] methods read
 /// it on every CPU (the references borrow `VAR`, not the handle: `let r =
 /// percpu_field!(V, S, x).get(&guard);` may use `r` afterwards); an array field gives its
-/// elements with [`PerCpuElem::at`].
+/// elements with [`PerCpuElem::at`]. The guard of a local-lock field borrows the handle, so
+/// keep the handle in a variable for as long as the guard lives: `let f = percpu_field!(V, S,
+/// lock); let guard = f.lock();`.
 ///
 /// Naming `TYPE` is what lets the macro compute the field's offset at compile time (with
 /// [`core::mem::offset_of!`]); the compiler checks that it is the variable's type. Only fields
