@@ -73,10 +73,11 @@ const MAX_ALIGN: usize = crate::page::PAGE_SIZE;
 #[doc(alias("alloc_percpu", "alloc_percpu_gfp", "free_percpu"))]
 pub struct DynamicPerCpu<T> {
     ptr: NonNull<T>,
-    /// `T`: the variable owns `T`s and drops them (for the drop check, as `Vec<T>` says it).
-    /// `fn(T) -> T`: invariant in `T`, as `Cell<T>` is, since [`PerCpu::get_mut`] writes a `T`
-    /// through `&self`: a `DynamicPerCpu<&'static U>` must not pass for one of `&'short U`.
-    _p: PhantomData<(T, fn(T) -> T)>,
+    /// The variable owns `T`s and drops them (for the drop check, as `Vec<T>` says it).
+    _p: PhantomData<T>,
+    /// Invariant in `T`, as `Cell<T>` is, since [`PerCpu::get_mut`] writes a `T` through
+    /// `&self`: a `DynamicPerCpu<&'static U>` must not pass for one of `&'short U`.
+    _invariant: PhantomData<fn(T) -> T>,
 }
 
 // SAFETY: Moving a `DynamicPerCpu` to another task moves the ownership of all CPUs' values,
@@ -123,6 +124,7 @@ impl<T: Send> DynamicPerCpu<T> {
         Ok(Self {
             ptr,
             _p: PhantomData,
+            _invariant: PhantomData,
         })
     }
 
@@ -198,6 +200,7 @@ impl<T: Send> DynamicPerCpu<T> {
         Ok(Self {
             ptr: nonnull,
             _p: PhantomData,
+            _invariant: PhantomData,
         })
     }
 }

@@ -262,20 +262,18 @@ const fn static_lock(
     let _ = (name, key);
     // SAFETY: `local_lock_t` holds integers and raw pointers (nothing without
     // `CONFIG_DEBUG_LOCK_ALLOC`), for which all zeroes are valid.
-    #[cfg_attr(
-        not(CONFIG_DEBUG_LOCK_ALLOC),
-        expect(unused_mut, reason = "only set with CONFIG_DEBUG_LOCK_ALLOC")
-    )]
-    let mut lock: bindings::local_lock_t = unsafe { core::mem::zeroed() };
+    let lock: bindings::local_lock_t = unsafe { core::mem::zeroed() };
     #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
-    {
+    let lock = {
+        let mut lock = lock;
         lock.dep_map.name = crate::str::as_char_ptr_in_const_context(name);
         // CAST: `LockClassKey` is a `#[repr(transparent)]` `Opaque<lock_class_key>`, which has
         // the layout of a `lock_class_key`; lockdep only writes it through its own locking.
         lock.dep_map.key = core::ptr::from_ref(Pin::get_ref(key)).cast_mut().cast();
         lock.dep_map.wait_type_inner = bindings::lockdep_wait_type_LD_WAIT_CONFIG as u8;
         lock.dep_map.lock_type = bindings::lockdep_lock_type_LD_LOCK_PERCPU as u8;
-    }
+        lock
+    };
     lock
 }
 
