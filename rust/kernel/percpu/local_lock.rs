@@ -149,8 +149,8 @@ pub struct LocalLocked<T, const IRQ: bool = false> {
 /// interrupts with the refcounted [`local_interrupt_disable()`] (so its guards, and any
 /// [`LocalInterruptDisabled`], may be dropped in any order: interrupts stay off until the last
 /// is gone) and then takes the lock; on `CONFIG_PREEMPT_RT` it is taken as a [`LocalLocked`]
-/// is (interrupt handlers run in threads there; see the [module documentation](self) for the
-/// contexts that may take it).
+/// is (interrupt handlers run in threads there; [`LocalLock::lock`] says which contexts may take
+/// it).
 ///
 /// [`local_interrupt_disable()`]: crate::interrupt::local_interrupt_disable
 /// [`LocalInterruptDisabled`]: crate::interrupt::LocalInterruptDisabled
