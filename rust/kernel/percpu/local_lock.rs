@@ -298,10 +298,12 @@ const fn static_lock(_: &'static CStr, _: Pin<&'static LockClassKey>) -> binding
 unsafe fn lock<T, const IRQ: bool>(
     base: PerCpuPtr<LocalLocked<T, IRQ>>,
 ) -> *mut LocalLocked<T, IRQ> {
+    // The task stays on this CPU from the check until the lock, taken on the same CPU, pins it
+    // on its own: it must not move to a CPU whose lock is not initialised yet in between.
+    #[cfg(CONFIG_PREEMPT_RT)]
+    let _pinned = crate::preempt::MigrateGuard::new();
     #[cfg(CONFIG_PREEMPT_RT)]
     {
-        // The task stays on this CPU from the check until the lock pins it on its own.
-        let _pinned = crate::preempt::MigrateGuard::new();
         // SAFETY: The slot holds a `LocalLocked<T>` (the caller's promise), and `_pinned` keeps
         // it the current CPU's.
         let slot = unsafe { &*base.this_cpu_ptr() };
@@ -319,8 +321,8 @@ unsafe fn lock<T, const IRQ: bool>(
     let lock = base.as_raw().cast::<bindings::local_lock_t>();
     let slot = if IRQ {
         // SAFETY: `lock` is the per-CPU address of `local_lock_t`s, initialised on this CPU
-        // (type invariant of `LocalLocked`; on `CONFIG_PREEMPT_RT` just checked); lock slots
-        // never move.
+        // (type invariant of `LocalLocked`; on `CONFIG_PREEMPT_RT` just checked, and `_pinned`
+        // keeps the task on that CPU); lock slots never move.
         unsafe { bindings::local_lock_irq_disable(lock) }
     } else {
         // SAFETY: As above.
