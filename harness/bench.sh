@@ -25,7 +25,6 @@ base=$(bash "$TOP/harness/bench_base.sh") ||
 out=$OUT-$name
 rm -rf "$ROOT/src/bench"
 cp -r "$TOP/bench" "$ROOT/src/bench"
-mkdir -p "$TOP/out"
 rm -f "$TOP"/out/bench-wall-*.log "$TOP"/out/bench-icount-*.log
 in_root "$KMAKE O=$out M=/src/bench modules" >"$TOP/out/bench-build.log" 2>&1 ||
 	{ cat "$TOP/out/bench-build.log" >&2; die "building the benchmark modules failed"; }

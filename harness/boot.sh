@@ -26,7 +26,6 @@ kernel=$ROOT$out/$KIMAGE
 ko=$ROOT$out/samples/rust/rust_percpu.ko
 [ -f "$kernel" ] || die "no kernel at $kernel: build first"
 
-mkdir -p "$TOP/out"
 log_file=$TOP/out/$name-$mode.log
 
 # The initramfs: busybox and the sample module; in test mode the Binder test programs too.
@@ -64,8 +63,8 @@ run_test() { # name, seconds, command...
 	say "harness: $name: exit status $st (uptime $up s)"
 }
 # kmemleak reports an object only once it is 5 s old and unchanged since the previous scan:
-# wait, scan twice, print the report as "harness: kmemleak: NAME: line", then clear it (the
-# objects reported stay unreported).
+# wait, scan twice, print the report as "harness: kmemleak: NAME: line", then clear it, so that
+# the next phase reports only objects leaked since.
 kmemleak() { # name
 	[ -f /kmemleak ] || return 0
 	kml=/sys/kernel/debug/kmemleak

@@ -8,7 +8,6 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
-mkdir -p "$TOP/out"
 bash "$TOP/harness/series.sh"
 bash "$TOP/harness/build.sh" >/dev/null
 

@@ -6,7 +6,6 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
-mkdir -p "$TOP/out"
 
 name=$BUILD_NAME
 out=$OUT-$name

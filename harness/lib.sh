@@ -4,6 +4,8 @@
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Every target writes its logs and tables to out/, which a fresh clone does not have.
+mkdir -p "$TOP/out"
 CACHE=${RUST_PERCPU_CACHE:-/var/cache/rust-percpu}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 KVER=7.3
