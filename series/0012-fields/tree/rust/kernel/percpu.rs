@@ -131,5 +131,6 @@ pub use self::{
     },
 };
 
+// The operation codes of `__percpu_asm!`, which `define_per_cpu!` expands in other crates.
 #[doc(hidden)]
 pub use self::ops::op;
