@@ -179,33 +179,46 @@ pub(super) mod private {
     }
 }
 
-/// The codes of the `this_cpu` operations, for the instruction table.
+/// The codes of the `this_cpu` operations, the `OP` of [`Width::this_cpu`].
 ///
-/// Public because `__percpu_asm!`, which `define_per_cpu!` and `declare_extern_per_cpu!` expand
-/// (through `__percpu_sym_ops!`) in the crate that defines the variable, names them.
-#[doc(hidden)]
-pub mod op {
+/// `__percpu_asm!`, which other crates expand, matches the numbers themselves (checked below),
+/// so that the codes need not be public.
+pub(super) mod op {
     /// `this_cpu_read`.
-    pub const READ: u8 = 0;
+    pub(crate) const READ: u8 = 0;
     /// `this_cpu_write`.
-    pub const WRITE: u8 = 1;
+    pub(crate) const WRITE: u8 = 1;
     /// `this_cpu_add`.
-    pub const ADD: u8 = 2;
+    pub(crate) const ADD: u8 = 2;
     /// `this_cpu_inc`.
-    pub const INC: u8 = 3;
+    pub(crate) const INC: u8 = 3;
     /// `this_cpu_dec`.
-    pub const DEC: u8 = 4;
+    pub(crate) const DEC: u8 = 4;
     /// `this_cpu_and`.
-    pub const AND: u8 = 5;
+    pub(crate) const AND: u8 = 5;
     /// `this_cpu_or`.
-    pub const OR: u8 = 6;
+    pub(crate) const OR: u8 = 6;
     /// `this_cpu_add_return`, returning the old value (`xadd`).
-    pub const FETCH_ADD: u8 = 7;
+    pub(crate) const FETCH_ADD: u8 = 7;
     /// `this_cpu_cmpxchg`.
-    pub const CMPXCHG: u8 = 8;
+    pub(crate) const CMPXCHG: u8 = 8;
     /// `this_cpu_xchg`.
-    pub const XCHG: u8 = 9;
+    pub(crate) const XCHG: u8 = 9;
 }
+
+// The numbers that `__percpu_asm!` matches.
+const _: () = assert!(
+    op::READ == 0
+        && op::WRITE == 1
+        && op::ADD == 2
+        && op::INC == 3
+        && op::DEC == 4
+        && op::AND == 5
+        && op::OR == 6
+        && op::FETCH_ADD == 7
+        && op::CMPXCHG == 8
+        && op::XCHG == 9
+);
 
 /// The segment prefix of a per-CPU access on x86-64: `gs` on SMP, none on uniprocessor kernels
 /// (where the per-CPU area is ordinary memory), as in `arch/x86/include/asm/percpu.h`.
@@ -230,7 +243,7 @@ macro_rules! __percpu_seg {
     };
 }
 
-/// The x86-64 instruction table: expands to the `asm!` of the `this_cpu` operation whose [`op`]
+/// The x86-64 instruction table: expands to the `asm!` of the `this_cpu` operation whose `op`
 /// code is the constant `$op`, the instructions the C macros of `arch/x86/include/asm/percpu.h`
 /// emit. The `match` on a constant leaves only the chosen instruction.
 ///
@@ -340,22 +353,19 @@ macro_rules! __percpu_asm {
         );
         0
     }};
+    // The entry: `$op` is one of the codes of `ops::op`, which are private to the kernel crate.
     ($op:expr, $w:tt, $addr:literal, [$($aop:tt)*], $u:ty, $a:expr, $b:expr) => {
         match $op {
-            $crate::percpu::op::READ => $crate::__percpu_asm!(@read $w, $addr, [$($aop)*], $u),
-            $crate::percpu::op::WRITE => $crate::__percpu_asm!(@write $w, $addr, [$($aop)*], $a),
-            $crate::percpu::op::ADD => $crate::__percpu_asm!(@rmw add $w, $addr, [$($aop)*], $a),
-            $crate::percpu::op::INC => $crate::__percpu_asm!(@unary inc $w, $addr, [$($aop)*]),
-            $crate::percpu::op::DEC => $crate::__percpu_asm!(@unary dec $w, $addr, [$($aop)*]),
-            $crate::percpu::op::AND => $crate::__percpu_asm!(@rmw and $w, $addr, [$($aop)*], $a),
-            $crate::percpu::op::OR => $crate::__percpu_asm!(@rmw or $w, $addr, [$($aop)*], $a),
-            $crate::percpu::op::FETCH_ADD => {
-                $crate::__percpu_asm!(@xadd $w, $addr, [$($aop)*], $a)
-            }
-            $crate::percpu::op::CMPXCHG => {
-                $crate::__percpu_asm!(@cmpxchg $w, $addr, [$($aop)*], $a, $b)
-            }
-            $crate::percpu::op::XCHG => $crate::__percpu_asm!(@xchg $w, $addr, [$($aop)*], $u, $a),
+            0 => $crate::__percpu_asm!(@read $w, $addr, [$($aop)*], $u),
+            1 => $crate::__percpu_asm!(@write $w, $addr, [$($aop)*], $a),
+            2 => $crate::__percpu_asm!(@rmw add $w, $addr, [$($aop)*], $a),
+            3 => $crate::__percpu_asm!(@unary inc $w, $addr, [$($aop)*]),
+            4 => $crate::__percpu_asm!(@unary dec $w, $addr, [$($aop)*]),
+            5 => $crate::__percpu_asm!(@rmw and $w, $addr, [$($aop)*], $a),
+            6 => $crate::__percpu_asm!(@rmw or $w, $addr, [$($aop)*], $a),
+            7 => $crate::__percpu_asm!(@xadd $w, $addr, [$($aop)*], $a),
+            8 => $crate::__percpu_asm!(@cmpxchg $w, $addr, [$($aop)*], $a, $b),
+            9 => $crate::__percpu_asm!(@xchg $w, $addr, [$($aop)*], $u, $a),
             _ => $crate::build_error!("not a `this_cpu` operation code"),
         }
     };

@@ -6,10 +6,12 @@
 
 use super::{
     access::sealed,
-    op,
-    ops::private::{
-        Target,
-        Width, //
+    ops::{
+        op,
+        private::{
+            Target,
+            Width, //
+        },
     },
     ptr::PerCpuPtr,
     LocalInt,

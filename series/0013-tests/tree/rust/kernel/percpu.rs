@@ -132,7 +132,3 @@ pub use self::{
         StaticPerCpuSymbol, //
     },
 };
-
-// The operation codes of `__percpu_asm!`, which `define_per_cpu!` expands in other crates.
-#[doc(hidden)]
-pub use self::ops::op;
