@@ -7,14 +7,14 @@
 
 use super::{
     access::sealed,
-    ptr::PerCpuPtr,
-    CpuPinned,
-    CpuStable,
-    DynamicPerCpu,
     ops::private::{
         Target,
         Width, //
     },
+    ptr::PerCpuPtr,
+    CpuPinned,
+    CpuStable,
+    DynamicPerCpu,
     LocalInt,
     PerCpu,
     PerCpuInteger,

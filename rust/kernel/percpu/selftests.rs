@@ -413,6 +413,7 @@ mod tests {
     ops_test_int!(u8, u16, u32, u64, i16, i32, i64);
 
     impl OpsTestInt for i8 {
+        const ZERO: Self = 0;
         const ONE: Self = 1;
         const MAX_: Self = i8::MAX;
         const MIN_: Self = i8::MIN;
@@ -423,6 +424,7 @@ mod tests {
     }
 
     impl OpsTestInt for usize {
+        const ZERO: Self = 0;
         const ONE: Self = 1;
         const MAX_: Self = usize::MAX;
         const MIN_: Self = usize::MIN;
@@ -432,6 +434,7 @@ mod tests {
     }
 
     impl OpsTestInt for isize {
+        const ZERO: Self = 0;
         const ONE: Self = 1;
         const MAX_: Self = isize::MAX;
         const MIN_: Self = isize::MIN;
