@@ -132,7 +132,7 @@ pub(super) mod private {
         /// concurrent access to `*ptr` is atomic (a `this_cpu` operation or another `read_once`).
         unsafe fn read_once(ptr: *mut Self) -> Self;
 
-        /// The `this_cpu` operation `OP` (an [`op`](super::op) code) on the `Self` at the
+        /// The `this_cpu` operation `OP` (an `op` code) on the `Self` at the
         /// per-CPU address `base + OFF`, plus `index * size_of::<Self>()` if `INDEXED`, with the
         /// operands `a` and `b` (`cmpxchg` takes the old value in `a`, the new one in `b`;
         /// operations with fewer operands ignore the rest). Returns the result, or zero for
