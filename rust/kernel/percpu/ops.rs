@@ -114,6 +114,9 @@ pub(super) mod private {
 
     /// The `this_cpu` entry of one integer width, for the unsigned types `u8` to `u64`: on
     /// x86-64 the instructions of the C macros (`__percpu_asm!`), elsewhere the C helpers.
+    // Reachable as the bound of the public `PerCpuInteger::Repr`, which the lint does not
+    // follow; `pub(crate)` would make that bound more private than the trait.
+    #[allow(unreachable_pub)]
     pub trait Width: Copy + Eq {
         /// Zero.
         const ZERO: Self;
