@@ -29,11 +29,12 @@ test-up:
 	BUILD_NAME=$(ARCH)-up $(H)/build.sh config/base.config config/percpu.config config/up.config
 	BUILD_NAME=$(ARCH)-up SMP=1 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_doctests_kernel)" $(H)/test.sh
 
-# All tests on a debug kernel (KASAN, lockdep, DEBUG_PREEMPT, ...): any report fails the run.
+# All tests on a debug kernel (KASAN, lockdep, DEBUG_PREEMPT, ...): any report fails the run,
+# and so does an object our code leaked (kmemleak).
 stress:
 	$(H)/series.sh
 	BUILD_NAME=$(ARCH)-debug $(H)/build.sh config/base.config config/percpu.config config/debug.config
-	BUILD_NAME=$(ARCH)-debug QEMU_TIMEOUT=1500 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
+	BUILD_NAME=$(ARCH)-debug QEMU_TIMEOUT=1500 KMEMLEAK=1 KUNIT_GLOB='$(SUITE)' REQUIRED_SUITES="$(if $(filter rust_*,$(SUITE)),rust_kernel_percpu rust_kernel_percpu_stress rust_doctests_kernel)" $(H)/test.sh
 
 # All tests on a PREEMPT_RT kernel with DEBUG_ATOMIC_SLEEP and lockdep (issue #14, first cut):
 # any report fails the run.

@@ -8,6 +8,8 @@
 #         the console must hold exactly its report, lockdep's "possible circular locking
 #         dependency" through percpu_lockdep_a, _b (two static locks, so two classes) and
 #         _c (a dynamic one), and nothing else.
+# KMEMLEAK=1 (make stress), test mode: kmemleak scans with the sample loaded and again after
+#   its unload and the Binder tests; any unreferenced object that our code allocated fails.
 # Prints "N passed, N failed" (test) and exits non-zero on any failure.
 
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +41,8 @@ elif grep -q '^CONFIG_SAMPLE_RUST_PERCPU=y' "$ROOT$out/.config"; then
 else
 	cp "$ko" "$ROOT$ird/rust_percpu.ko" || die "no sample module at $ko"
 fi
+# Tells the init script to run kmemleak.
+[ "$mode" != test ] || [ -z "${KMEMLEAK:-}" ] || : >"$ROOT$ird/kmemleak"
 cat >"$ROOT$ird/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -59,14 +63,40 @@ run_test() { # name, seconds, command...
 	while IFS= read -r line; do say "harness: $name: $line"; done </tmp/$name.out
 	say "harness: $name: exit status $st (uptime $up s)"
 }
+# kmemleak reports an object only once it is 5 s old and unchanged since the previous scan:
+# wait, scan twice, print the report as "harness: kmemleak: NAME: line", then clear it (the
+# objects reported stay unreported).
+kmemleak() { # name
+	[ -f /kmemleak ] || return 0
+	kml=/sys/kernel/debug/kmemleak
+	[ -e $kml ] || mount -t debugfs debugfs /sys/kernel/debug
+	if [ ! -e $kml ]; then say "harness: kmemleak: $1: error: no $kml"; return; fi
+	busybox sleep 6
+	read -r up rest </proc/uptime
+	say "harness: kmemleak: $1: start (uptime $up s)"
+	if ! echo scan >$kml || ! echo scan >$kml; then
+		say "harness: kmemleak: $1: error: scan failed"
+		return
+	fi
+	read -r up rest </proc/uptime
+	while IFS= read -r line; do say "harness: kmemleak: $1: $line"; done <$kml
+	echo clear >$kml
+	say "harness: kmemleak: $1: end (scanned at uptime $up s)"
+}
 say "harness: userspace up"
+loaded=
 if [ ! -f /rust_percpu.ko ]; then
 	say "harness: no sample module (built in?)"
 elif insmod /rust_percpu.ko; then
 	say "harness: insmod ok"
-	if rmmod rust_percpu; then say "harness: rmmod ok"; else say "harness: rmmod failed"; fi
+	loaded=1
 else
 	say "harness: insmod failed"
+fi
+# After the KUnit tests, with the sample loaded (its symbols still resolve in the report).
+kmemleak after-init
+if [ -n "$loaded" ]; then
+	if rmmod rust_percpu; then say "harness: rmmod ok"; else say "harness: rmmod failed"; fi
 fi
 # Binder: the statistics end to end (its own alarm ends it after 120 s), then the tree's
 # binderfs selftest.
@@ -74,6 +104,7 @@ if [ -x /bin/binder_stats ]; then
 	run_test binder_stats 150 /bin/binder_stats test
 	run_test binderfs_test 300 /bin/binderfs_test
 fi
+kmemleak after-exit
 say "harness: done"
 reboot -f
 INIT
@@ -182,6 +213,41 @@ fi
 if [ "$mode" = test ]; then
 	binder_result binder_stats '^binder_stats: [0-9]+ passed, [0-9]+ failed$'
 	binder_result binderfs_test '^# Totals: '
+fi
+
+# kmemleak (KMEMLEAK=1, test mode): both reports must be there. An unreferenced object fails
+# the test "kmemleak" if a line of its backtrace names our code (OURS_LEAK, lib.sh) or is an
+# address kallsyms could not name: the sample is the only module the boot loads, and code of an
+# unloaded module (or its freed init code) has no name. Other objects are listed, not failed.
+objects() { # ours|other; the report on stdin
+	awk -v want="$1" -v re="$OURS_LEAK" '
+		function flush() { if (obj != "" && (ours ? "ours" : "other") == want) printf "%s", obj }
+		/^unreferenced object/ { flush(); obj = ""; ours = 0; bt = 0 }
+		/^(start|end) / { next }
+		{ obj = obj $0 "\n" }
+		/^ *backtrace/ { bt = 1; next }
+		bt && ($0 ~ re || $0 ~ /^ *(\[<[0-9a-f]+>\] )?0x[0-9a-f]+$/) { ours = 1 }
+		END { flush() }'
+}
+if [ "$mode" = test ] && [ -n "${KMEMLEAK:-}" ]; then
+	kf=0
+	for phase in after-init after-exit; do
+		lines=$(sed -n "s/.*harness: kmemleak: $phase: //p" "$log_file")
+		if ! grep -q '^end ' <<<"$lines"; then
+			echo "kmemleak: no report $phase: $(grep -E '^(error|start)' <<<"$lines" ||
+				echo 'the init script did not get there')" >&2
+			kf=1
+			continue
+		fi
+		ours=$(objects ours <<<"$lines")
+		other=$(objects other <<<"$lines")
+		n=$(grep -c '^unreferenced object' <<<"$ours" || true)
+		m=$(grep -c '^unreferenced object' <<<"$other" || true)
+		log "kmemleak $phase: $n unreferenced objects of ours, $m of other code"
+		[ "$m" = 0 ] || { echo "kmemleak $phase, other code (not failed):"; echo "$other"; } >&2
+		[ "$n" = 0 ] || { echo "kmemleak $phase, OUR CODE:"; echo "$ours"; kf=1; } >&2
+	done
+	if [ $kf = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "kmemleak: failed" >&2; fi
 fi
 
 # The sample: loaded and unloaded as a module, or run at boot when built in (=y); either way

@@ -8,6 +8,7 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
+mkdir -p "$TOP/out"
 bash "$TOP/harness/series.sh"
 bash "$TOP/harness/build.sh" >/dev/null
 

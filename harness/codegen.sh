@@ -6,6 +6,7 @@
 
 . "$(dirname "$0")/lib.sh"
 need_root
+mkdir -p "$TOP/out"
 
 name=$BUILD_NAME
 out=$OUT-$name

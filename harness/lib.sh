@@ -58,6 +58,9 @@ KMAKE="make -s LLVM=1 ARCH=$ARCH"
 
 # Our files, in compiler messages.
 OURS='rust/kernel/(percpu|preempt\.rs|smp\.rs|cpumask\.rs)|rust/helpers/(percpu|preempt|cpumask|local_lock)\.c|samples/rust/rust_percpu.rs'
+# Our code in a kmemleak backtrace (boot.sh): Rust symbols (v0-mangled) of kernel::percpu,
+# preempt, smp and cpumask, our doctests, the sample, Rust Binder's statistics, our C helpers.
+OURS_LEAK='6kernel(6percpu|7preempt|3smp|7cpumask)|rust_doctest_kernel_(percpu|preempt|smp|cpumask)|11rust_percpu|\[rust_percpu\]|11rust_binder5stats|rust_helper_[a-z_]*(percpu|preempt|local_lock|cpumask)'
 
 # Prints the warnings and errors of the build log $1 whose location (the "-->" line that
 # follows) is one of our files.

@@ -144,6 +144,7 @@ pub use self::{
         PerCpuInteger,
         ThisCpuOps, //
     },
+    ptr::PerCpuPtr,
     statics::{
         declare_extern_per_cpu,
         define_per_cpu,

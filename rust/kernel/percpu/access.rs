@@ -115,8 +115,8 @@ pub unsafe trait PerCpu: sealed::Variable {
     /// The type of each CPU's value.
     type Item;
 
-    /// Returns the per-CPU address of the variable.
-    #[doc(hidden)]
+    /// Returns the per-CPU address of the variable (the C `&var` of a static variable, what
+    /// `alloc_percpu` returned for a dynamic one), for C functions that take per-CPU data.
     fn ptr(&self) -> PerCpuPtr<Self::Item>;
 
     /// Returns the current CPU's value, for as long as the task stays on this CPU.

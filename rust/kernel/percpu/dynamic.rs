@@ -70,6 +70,50 @@ const MAX_ALIGN: usize = crate::page::PAGE_SIZE;
 /// assert_eq!(total, 1500);
 /// # Ok::<(), Error>(())
 /// ```
+///
+/// A C API that takes per-CPU data gets the variable's `__percpu` address from [`PerCpu::ptr`],
+/// here a per-CPU interrupt (a timer or a PMU interrupt), whose handler C calls with the slot of
+/// the CPU it runs on:
+///
+/// ```
+/// use kernel::{
+///     bindings,
+///     error::to_result,
+///     percpu::{
+///         DynamicPerCpu,
+///         PerCpu,
+///         PerCpuPtr, //
+///     },
+///     sync::atomic::Atomic,
+/// };
+///
+/// /// Requests the per-CPU interrupt `irq` with one counter of `hits` per CPU as its data.
+/// ///
+/// /// # Safety
+/// ///
+/// /// `handler` uses its data pointer as a `*const Atomic<u64>`, and `free_percpu_irq(irq, ..)`
+/// /// returns before `hits` is dropped.
+/// unsafe fn request(
+///     irq: u32,
+///     handler: bindings::irq_handler_t,
+///     hits: &DynamicPerCpu<Atomic<u64>>,
+/// ) -> Result {
+///     let pcp: PerCpuPtr<Atomic<u64>> = hits.ptr();
+///     // SAFETY: `pcp` is the per-CPU address of an `Atomic<u64>` on every possible CPU, which
+///     // `request_percpu_irq_affinity` needs as its device id; the name is a static C string;
+///     // by the safety requirements, the handler uses the slots as they are typed and the
+///     // interrupt is freed before the memory.
+///     to_result(unsafe {
+///         bindings::request_percpu_irq_affinity(
+///             irq,
+///             handler,
+///             c"hits".as_char_ptr(),
+///             core::ptr::null(),
+///             pcp.as_raw().cast(),
+///         )
+///     })
+/// }
+/// ```
 #[doc(alias("alloc_percpu", "alloc_percpu_gfp", "free_percpu"))]
 pub struct DynamicPerCpu<T> {
     ptr: NonNull<T>,

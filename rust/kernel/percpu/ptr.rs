@@ -17,10 +17,10 @@ use core::marker::PhantomData;
 /// This is the Rust counterpart of a C `T __percpu *`. It is a plain address, like a raw
 /// pointer: it can be copied freely and says nothing about whether the per-CPU slots it names
 /// are allocated or initialised. It only computes addresses; dereferencing them is up to the
-/// caller, which is what [`PerCpu`](super::PerCpu) does soundly.
+/// caller, which is what [`PerCpu`](super::PerCpu) does soundly. [`PerCpu::ptr`] returns it, to
+/// hand a per-CPU variable to C.
 ///
-/// The type is not exported: [`PerCpu`](super::PerCpu) is the public interface, and no user
-/// outside this module needs raw per-CPU addresses yet.
+/// [`PerCpu::ptr`]: super::PerCpu::ptr
 #[repr(transparent)]
 pub struct PerCpuPtr<T> {
     ptr: *mut T,
@@ -58,7 +58,8 @@ impl<T> PerCpuPtr<T> {
     ///
     /// The address is only the current CPU's while the task cannot migrate, that is while a
     /// [`CpuStable`](super::CpuStable) proof exists; the caller takes care of that before it
-    /// dereferences the pointer. On x86-64 this reads `this_cpu_off` through `gs`.
+    /// dereferences the pointer. On x86-64 this reads `this_cpu_off` through `gs`. As the C
+    /// `this_cpu_ptr`, with `CONFIG_DEBUG_PREEMPT` it reports a call from preemptible context.
     ///
     /// The result gets its provenance the way the C `RELOC_HIDE` does, from the integer
     /// address: the per-CPU address itself is not the address of live memory (the link

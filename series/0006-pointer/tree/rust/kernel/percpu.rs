@@ -57,9 +57,12 @@ pub use crate::preempt::{
     MigrateGuard, //
 };
 
-pub use self::access::{
-    CpuPinned,
-    CpuStable,
-    PerCpu,
-    PerCpuIter, //
+pub use self::{
+    access::{
+        CpuPinned,
+        CpuStable,
+        PerCpu,
+        PerCpuIter, //
+    },
+    ptr::PerCpuPtr,
 };

@@ -66,6 +66,7 @@ pub use self::{
         PerCpu,
         PerCpuIter, //
     },
+    ptr::PerCpuPtr,
     statics::{
         declare_extern_per_cpu,
         define_per_cpu,

@@ -68,6 +68,7 @@ pub use self::{
         PerCpuIter, //
     },
     dynamic::DynamicPerCpu,
+    ptr::PerCpuPtr,
     statics::{
         declare_extern_per_cpu,
         define_per_cpu,

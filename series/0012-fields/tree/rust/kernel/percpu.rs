@@ -122,6 +122,7 @@ pub use self::{
         PerCpuInteger,
         ThisCpuOps, //
     },
+    ptr::PerCpuPtr,
     statics::{
         declare_extern_per_cpu,
         define_per_cpu,
