@@ -171,7 +171,7 @@ impl kernel::Module for Bench {
                     smp::on_each_cpu(|_, _| {
                         let t0 = now();
                         run(case, &dynamic, n);
-                        ELAPSED.write(now() - t0);
+                        ELAPSED.store(now() - t0);
                     })?;
                     let cpus = ELAPSED.iter().filter(|(_, v)| v.read_once() != 0).count() as u64;
                     all[case] += ELAPSED.sum() / cpus.max(1);

@@ -38,9 +38,9 @@ macro_rules! gen {
             }
 
             #[no_mangle]
-            pub extern "C" fn [<cg_rust_static_read_ $t>]() -> $t { [<S_ $t:upper>].read() }
+            pub extern "C" fn [<cg_rust_static_read_ $t>]() -> $t { [<S_ $t:upper>].load() }
             #[no_mangle]
-            pub extern "C" fn [<cg_rust_static_write_ $t>](v: $t) { [<S_ $t:upper>].write(v) }
+            pub extern "C" fn [<cg_rust_static_write_ $t>](v: $t) { [<S_ $t:upper>].store(v) }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_static_add_ $t>](v: $t) { [<S_ $t:upper>].add(v) }
             #[no_mangle]
@@ -55,7 +55,7 @@ macro_rules! gen {
             pub extern "C" fn [<cg_rust_static_or_ $t>](v: $t) { [<S_ $t:upper>].or(v) }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_static_add_return_ $t>](v: $t) -> $t {
-                [<S_ $t:upper>].add_return(v)
+                [<S_ $t:upper>].fetch_add(v).wrapping_add(v)
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_static_xchg_ $t>](v: $t) -> $t {
@@ -63,7 +63,7 @@ macro_rules! gen {
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_static_cmpxchg_ $t>](o: $t, n: $t) -> $t {
-                [<S_ $t:upper>].cmpxchg(o, n)
+                [<S_ $t:upper>].cmpxchg(o, n).unwrap_or_else(|v| v)
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_static_try_cmpxchg_ $t>](o: &mut $t, n: $t) -> bool {
@@ -71,10 +71,10 @@ macro_rules! gen {
             }
 
             #[no_mangle]
-            pub extern "C" fn [<cg_rust_dyn_read_ $t>](h: &[<Holder $t>]) -> $t { h.p.read() }
+            pub extern "C" fn [<cg_rust_dyn_read_ $t>](h: &[<Holder $t>]) -> $t { h.p.load() }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_dyn_write_ $t>](h: &[<Holder $t>], v: $t) {
-                h.p.write(v)
+                h.p.store(v)
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_dyn_add_ $t>](h: &[<Holder $t>], v: $t) { h.p.add(v) }
@@ -90,7 +90,7 @@ macro_rules! gen {
             pub extern "C" fn [<cg_rust_dyn_or_ $t>](h: &[<Holder $t>], v: $t) { h.p.or(v) }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_dyn_add_return_ $t>](h: &[<Holder $t>], v: $t) -> $t {
-                h.p.add_return(v)
+                h.p.fetch_add(v).wrapping_add(v)
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_dyn_xchg_ $t>](h: &[<Holder $t>], v: $t) -> $t {
@@ -98,7 +98,7 @@ macro_rules! gen {
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_dyn_cmpxchg_ $t>](h: &[<Holder $t>], o: $t, n: $t) -> $t {
-                h.p.cmpxchg(o, n)
+                h.p.cmpxchg(o, n).unwrap_or_else(|v| v)
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_dyn_try_cmpxchg_ $t>](
@@ -125,11 +125,11 @@ macro_rules! genf_ops {
         kernel::macros::paste! {
             #[no_mangle]
             pub extern "C" fn [<cg_rust_ $kind _read_ $t>]($($p: $pt),*) -> $t {
-                $get.map_or(0, |c| c.read())
+                $get.map_or(0, |c| c.load())
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_ $kind _write_ $t>]($($p: $pt,)* v: $t) {
-                if let Some(c) = $get { c.write(v) }
+                if let Some(c) = $get { c.store(v) }
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_ $kind _add_ $t>]($($p: $pt,)* v: $t) {
@@ -157,7 +157,7 @@ macro_rules! genf_ops {
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_ $kind _add_return_ $t>]($($p: $pt,)* v: $t) -> $t {
-                $get.map_or(0, |c| c.add_return(v))
+                $get.map_or(0, |c| c.fetch_add(v).wrapping_add(v))
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_ $kind _xchg_ $t>]($($p: $pt,)* v: $t) -> $t {
@@ -165,7 +165,7 @@ macro_rules! genf_ops {
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_ $kind _cmpxchg_ $t>]($($p: $pt,)* o: $t, n: $t) -> $t {
-                $get.map_or(0, |c| c.cmpxchg(o, n))
+                $get.map_or(0, |c| c.cmpxchg(o, n).unwrap_or_else(|v| v))
             }
             #[no_mangle]
             pub extern "C" fn [<cg_rust_ $kind _try_cmpxchg_ $t>](

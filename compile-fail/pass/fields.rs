@@ -48,7 +48,7 @@ fn bump(c: &impl ThisCpuOps<u64>) -> u64 {
 pub fn f(shared: &Arc<DynamicPerCpu<Stats>>, kind: usize) -> Result<u64> {
     percpu_field!(GLOBAL, Stats, tx.packets).inc();
     percpu_field!(GLOBAL, Stats, tx.bytes).add(1500);
-    let _ = percpu_field!(GLOBAL, Stats, tx.bytes).add_return(1);
+    let _ = percpu_field!(GLOBAL, Stats, tx.bytes).fetch_add(1);
     let _ = percpu_field!(GLOBAL, Stats, tx.bytes).cmpxchg(0, 1);
     if let Some(e) = percpu_field!(GLOBAL, Stats, errors).at(kind) {
         e.inc();

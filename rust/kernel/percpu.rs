@@ -153,6 +153,3 @@ pub use self::{
         StaticPerCpuSymbol, //
     },
 };
-
-#[doc(hidden)]
-pub use self::ops::op;

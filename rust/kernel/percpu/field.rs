@@ -7,6 +7,10 @@
 
 use super::{
     access::sealed,
+    ops::private::{
+        Target,
+        Width, //
+    },
     ptr::PerCpuPtr,
     CpuPinned,
     CpuStable,
@@ -16,8 +20,7 @@ use super::{
     PerCpuInteger,
     PerCpuIter,
     StaticPerCpu,
-    StaticPerCpuSymbol,
-    ThisCpuOps, //
+    StaticPerCpuSymbol, //
 };
 use crate::{
     cpu::CpuId,
@@ -37,54 +40,53 @@ use core::{
 ///
 /// # Safety
 ///
-/// On x86-64, [`PerCpuBase::this_cpu_op`] acts on the variable at `PerCpu::ptr()` as
-/// [`PerCpuInteger::this_cpu_op`] does on that address.
+/// [`PerCpuBase::this_cpu_op`] acts on the variable at `PerCpu::ptr()` as `Width::this_cpu`
+/// does on that address.
 #[doc(hidden)]
 pub unsafe trait PerCpuBase: PerCpu {
     /// The operation `OP` on the `I` at byte offset `OFF` of the current CPU's value, plus
-    /// `index * size_of::<I>()` if `INDEXED` (see [`PerCpuInteger::this_cpu_op`]).
+    /// `index * size_of::<I>()` if `INDEXED` (see `Width::this_cpu`).
     ///
     /// # Safety
     ///
     /// In every possible CPU's value of the variable, that `I` is a [`LocalInt<I>`] (a field or
     /// an element of the value, or one nested in those).
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
     unsafe fn this_cpu_op<I: PerCpuInteger, const OP: u8, const OFF: usize, const INDEXED: bool>(
         &self,
         index: usize,
-        a: I,
-        b: I,
-    ) -> I;
+        a: I::Repr,
+        b: I::Repr,
+    ) -> I::Repr;
 }
 
-// SAFETY: On x86-64, `this_cpu_op` passes `PerCpu::ptr()` to `PerCpuInteger::this_cpu_op`.
+// SAFETY: `this_cpu_op` passes `PerCpu::ptr()` to `Width::this_cpu`.
 unsafe impl<T: Send> PerCpuBase for DynamicPerCpu<T> {
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
     #[inline(always)]
     unsafe fn this_cpu_op<I: PerCpuInteger, const OP: u8, const OFF: usize, const INDEXED: bool>(
         &self,
         index: usize,
-        a: I,
-        b: I,
-    ) -> I {
+        a: I::Repr,
+        b: I::Repr,
+    ) -> I::Repr {
+        let base = self.ptr().as_raw().cast();
         // SAFETY: By the safety requirements of `PerCpu`, the value of every possible CPU is
         // initialised; the caller guarantees that the `I` at the address is a `LocalInt<I>` of
-        // it, which only `this_cpu` operations and atomic loads access.
-        unsafe { I::this_cpu_op::<OP, OFF, INDEXED>(self.ptr().as_raw().cast(), index, a, b) }
+        // it (with the layout of `I::Repr`, `PerCpuInteger`), which only `this_cpu` operations
+        // and atomic loads access.
+        unsafe { <I::Repr as Width>::this_cpu::<OP, OFF, INDEXED>(base, index, a, b) }
     }
 }
 
-// SAFETY: On x86-64, `this_cpu_op` is `S::this_cpu_op`, which acts on the variable at `S::addr()`,
-// the address `PerCpu::ptr()` returns.
+// SAFETY: `this_cpu_op` is `S::this_cpu_op`, which acts on the variable at `S::addr()`, the
+// address `PerCpu::ptr()` returns.
 unsafe impl<T, S: StaticPerCpuSymbol<Item = T>> PerCpuBase for StaticPerCpu<T, S> {
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
     #[inline(always)]
     unsafe fn this_cpu_op<I: PerCpuInteger, const OP: u8, const OFF: usize, const INDEXED: bool>(
         &self,
         index: usize,
-        a: I,
-        b: I,
-    ) -> I {
+        a: I::Repr,
+        b: I::Repr,
+    ) -> I::Repr {
         // SAFETY: The caller's guarantee is the one `S::this_cpu_op` requires.
         unsafe { S::this_cpu_op::<I, OP, OFF, INDEXED>(index, a, b) }
     }
@@ -118,6 +120,9 @@ fn project<V: PerCpu, T>(var: &V, off: usize, index: usize) -> PerCpuPtr<T> {
 /// `get_mut`, `remote` and `iter` take it by value and return what the [`PerCpu`] methods do,
 /// borrowed from the variable rather than from the handle, so that the result may outlive a
 /// temporary handle: `let r = percpu_field!(V, S, x).get(&guard);`, `V.at(i)?.get(&guard)`.
+///
+/// [`ThisCpuOps`]: super::ThisCpuOps
+/// [`ThisCpuOps::sum`]: super::ThisCpuOps::sum
 ///
 /// # Invariants
 ///
@@ -289,12 +294,11 @@ unsafe impl<V: PerCpuBase, T, const OFF: usize, const INDEXED: bool> PerCpu
     }
 }
 
-impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize, const INDEXED: bool> ThisCpuOps<I>
+impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize, const INDEXED: bool> Target<I>
     for PerCpuElem<'_, V, LocalInt<I>, OFF, INDEXED>
 {
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
     #[inline(always)]
-    fn this_cpu_op<const OP: u8>(&self, a: I, b: I) -> I {
+    fn this_cpu<const OP: u8>(&self, a: I::Repr, b: I::Repr) -> I::Repr {
         // SAFETY: By the type invariant, every CPU's value of the variable has a `LocalInt<I>`
         // at `OFF + index * size_of::<LocalInt<I>>()`, and `LocalInt<I>` has the size of `I`;
         // the index is 0 if not `INDEXED`.
@@ -302,14 +306,6 @@ impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize, const INDEXED: bool> Thi
             self.var
                 .this_cpu_op::<I, OP, OFF, INDEXED>(self.index, a, b)
         }
-    }
-
-    // The `cmpxchg` loop of `asm!` rather than the C macro, which the compiler would give an
-    // extra instruction to recompute the address with an index on its retry path.
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
-    #[inline(always)]
-    fn xchg(&self, val: I) -> I {
-        self.this_cpu_op::<{ super::op::XCHG }>(val, I::ZERO)
     }
 }
 
@@ -371,6 +367,8 @@ impl<E: Send, const N: usize> DynamicPerCpu<[E; N]> {
 /// struct of arrays of counters, not an array of structs).
 ///
 /// [`Deref`]: core::ops::Deref
+/// [`ThisCpuOps`]: super::ThisCpuOps
+/// [`ThisCpuOps::sum`]: super::ThisCpuOps::sum
 ///
 /// # Examples
 ///

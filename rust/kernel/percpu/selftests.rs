@@ -68,7 +68,7 @@ mod tests {
 
     #[test]
     fn static_written_by_every_cpu() -> Result {
-        on_each_cpu(|cpu, _| WRITTEN.write(mark(cpu)))?;
+        on_each_cpu(|cpu, _| WRITTEN.store(mark(cpu)))?;
         let mut expected = 0;
         for (cpu, v) in WRITTEN.iter() {
             if cpumask::online_cpus().test(cpu) {
@@ -112,7 +112,7 @@ mod tests {
             cell.set(cell.get() + mark(cpu));
         })?;
         // A `Cell` cannot be read remotely (it is not `Sync`): each CPU copies its own.
-        on_each_cpu(|_, irq| WRITTEN.write(LAST_SEEN.get_with_irq_off(irq).get()))?;
+        on_each_cpu(|_, irq| WRITTEN.store(LAST_SEEN.get_with_irq_off(irq).get()))?;
         let guard = CpuGuard::new();
         let me = guard.cpu();
         drop(guard);
@@ -319,56 +319,58 @@ mod tests {
         let guard = CpuGuard::new();
         let (zero, one, max, min) = (T::ZERO, T::ONE, T::MAX_, T::MIN_);
 
-        var.write(max);
-        check!(var.read() == max);
+        var.store(max);
+        check!(var.load() == max);
         var.inc();
         // inc wraps around at MAX.
-        check!(var.read() == min);
+        check!(var.load() == min);
         var.dec();
         // dec wraps around at MIN.
-        check!(var.read() == max);
+        check!(var.load() == max);
         var.add(one);
         // add wraps around.
-        check!(var.read() == min);
+        check!(var.load() == min);
         var.sub(one);
         // sub wraps around.
-        check!(var.read() == max);
+        check!(var.load() == max);
 
-        var.write(T::from_u8(0b1100));
+        var.store(T::from_u8(0b1100));
         var.and(T::from_u8(0b1010));
-        check!(var.read() == T::from_u8(0b1000));
+        check!(var.load() == T::from_u8(0b1000));
         var.or(T::from_u8(0b0011));
-        check!(var.read() == T::from_u8(0b1011));
+        check!(var.load() == T::from_u8(0b1011));
 
-        var.write(T::from_u8(40));
-        check!(var.add_return(T::from_u8(2)) == T::from_u8(42));
-        check!(var.read() == T::from_u8(42));
-        var.write(max);
-        check!(var.add_return(one) == min);
+        var.store(T::from_u8(40));
+        check!(var.fetch_add(T::from_u8(2)) == T::from_u8(40));
+        check!(var.load() == T::from_u8(42));
+        var.store(max);
+        check!(var.fetch_add(one) == max);
+        check!(var.load() == min);
 
         check!(var.xchg(T::from_u8(7)) == min);
-        check!(var.read() == T::from_u8(7));
+        check!(var.load() == T::from_u8(7));
 
-        // cmpxchg: success returns the old value and stores; failure returns the current one.
-        check!(var.cmpxchg(T::from_u8(7), T::from_u8(9)) == T::from_u8(7));
-        check!(var.read() == T::from_u8(9));
-        check!(var.cmpxchg(T::from_u8(7), T::from_u8(11)) == T::from_u8(9));
-        check!(var.read() == T::from_u8(9));
+        // cmpxchg: success returns `Ok` with the old value and stores; failure returns `Err` with
+        // the current one.
+        check!(var.cmpxchg(T::from_u8(7), T::from_u8(9)) == Ok(T::from_u8(7)));
+        check!(var.load() == T::from_u8(9));
+        check!(var.cmpxchg(T::from_u8(7), T::from_u8(11)) == Err(T::from_u8(9)));
+        check!(var.load() == T::from_u8(9));
 
         let mut old = T::from_u8(9);
         check!(var.try_cmpxchg(&mut old, T::from_u8(5)));
         check!(old == T::from_u8(9));
-        check!(var.read() == T::from_u8(5));
+        check!(var.load() == T::from_u8(5));
         let mut old = T::from_u8(9);
         check!(!var.try_cmpxchg(&mut old, T::from_u8(6)));
         // failure reports the current value.
         check!(old == T::from_u8(5));
-        check!(var.read() == T::from_u8(5));
+        check!(var.load() == T::from_u8(5));
 
         // The operations reached this CPU's slot and nothing else.
         let cpu = guard.cpu();
-        let here = var.read();
-        var.write(zero);
+        let here = var.load();
+        var.store(zero);
         drop(guard);
         if nfailed != 0 {
             pr_err!(
@@ -386,6 +388,7 @@ mod tests {
 
     /// What `check_ops` needs to know of an integer type.
     trait OpsTestInt: Copy {
+        const ZERO: Self;
         const ONE: Self;
         const MAX_: Self;
         const MIN_: Self;
@@ -396,6 +399,7 @@ mod tests {
         ($($t:ty),*) => {
             $(
                 impl OpsTestInt for $t {
+                    const ZERO: Self = 0;
                     const ONE: Self = 1;
                     const MAX_: Self = <$t>::MAX;
                     const MIN_: Self = <$t>::MIN;
@@ -409,6 +413,7 @@ mod tests {
     ops_test_int!(u8, u16, u32, u64, i16, i32, i64);
 
     impl OpsTestInt for i8 {
+        const ZERO: Self = 0;
         const ONE: Self = 1;
         const MAX_: Self = i8::MAX;
         const MIN_: Self = i8::MIN;
@@ -419,6 +424,7 @@ mod tests {
     }
 
     impl OpsTestInt for usize {
+        const ZERO: Self = 0;
         const ONE: Self = 1;
         const MAX_: Self = usize::MAX;
         const MIN_: Self = usize::MIN;
@@ -428,6 +434,7 @@ mod tests {
     }
 
     impl OpsTestInt for isize {
+        const ZERO: Self = 0;
         const ONE: Self = 1;
         const MAX_: Self = isize::MAX;
         const MIN_: Self = isize::MIN;
@@ -597,7 +604,7 @@ mod tests {
         macro_rules! fill {
             ($i:expr, $h:expr) => {{
                 let h = $h;
-                on_each_cpu(|cpu, _| h.write(OpsTestInt::from_u8(pattern($i, cpu))))?
+                on_each_cpu(|cpu, _| h.store(OpsTestInt::from_u8(pattern($i, cpu))))?
             }};
         }
         each_field!(*v, fill);
@@ -646,9 +653,9 @@ mod tests {
         // The field handles and a reference to the whole value see the same memory.
         let d = DynamicPerCpu::<Mixed>::new_zeroed(GFP_KERNEL)?;
         let guard = CpuGuard::new();
-        percpu_field!(d, Mixed, inner.x).write(77);
+        percpu_field!(d, Mixed, inner.x).store(77);
         if let Some(e) = percpu_field!(d, Mixed, grid).at(1).and_then(|r| r.at(1)) {
-            e.write(0x1234);
+            e.store(0x1234);
         }
         let whole = d.get(&guard);
         let (x, g) = (whole.inner.x.read_once(), whole.grid[1][1].read_once());
@@ -815,7 +822,7 @@ mod tests {
             RACE.inc();
             race_elem().inc();
             this.ticks.fetch_add(1, Relaxed);
-            if LOOPING.read() != 0 {
+            if LOOPING.load() != 0 {
                 this.hits.fetch_add(1, Relaxed);
             }
             // Without high-resolution timers this is the next tick.
@@ -854,12 +861,12 @@ mod tests {
             // Chunks run with preemption off, so that the task stays on the timer's CPU.
             let guard = CpuGuard::new();
             if timer_cpu == Some(guard.cpu()) {
-                LOOPING.write(1);
+                LOOPING.store(1);
                 for _ in 0..CHUNK {
                     RACE.inc();
                     race_elem().inc();
                 }
-                LOOPING.write(0);
+                LOOPING.store(0);
                 drop(guard);
                 rounds += CHUNK;
             } else {

@@ -6,11 +6,17 @@
 
 use super::{
     access::sealed,
+    ops::{
+        op,
+        private::{
+            Target,
+            Width, //
+        },
+    },
     ptr::PerCpuPtr,
     LocalInt,
     PerCpu,
-    PerCpuInteger,
-    ThisCpuOps, //
+    PerCpuInteger, //
 };
 use core::{
     cell::UnsafeCell,
@@ -55,17 +61,14 @@ impl<T> StaticPerCpuSlot<T> {
 /// The symbol of a static per-CPU variable: what [`define_per_cpu!`] and
 /// [`declare_extern_per_cpu!`] generate for each variable, as a type of its own.
 ///
-/// On x86-64, [`StaticPerCpuSymbol::this_cpu_op`] is the `this_cpu` operations whose
-/// instructions name the variable's symbol (`incq %gs:var(%rip)`), exactly as the C macros do;
-/// the macros generate it with `__percpu_sym_ops!`. Elsewhere, and for `xchg` and
-/// `try_cmpxchg` on a whole variable, [`ThisCpuOps`] uses the variable's address.
+/// Public because those macros implement it in the crate that defines the variable.
 ///
 /// # Safety
 ///
 /// [`StaticPerCpuSymbol::addr`] returns the link address of a `Self::Item` in the per-CPU
 /// section of the kernel or of a module (on uniprocessor kernels, of ordinary data), initialised
-/// for every possible CPU and never dropped. [`StaticPerCpuSymbol::this_cpu_op`] acts on that
-/// variable as [`PerCpuInteger::this_cpu_op`] does on its address.
+/// for every possible CPU and never dropped. An override of [`StaticPerCpuSymbol::this_cpu_op`]
+/// acts on that variable as the default does.
 #[doc(hidden)]
 pub unsafe trait StaticPerCpuSymbol {
     /// The type of each CPU's value.
@@ -74,31 +77,39 @@ pub unsafe trait StaticPerCpuSymbol {
     /// Returns the address of the variable: its per-CPU address.
     fn addr() -> *mut Self::Item;
 
-    /// The operation `OP` on the `I` at byte offset `OFF` of the variable, plus
-    /// `index * size_of::<I>()` if `INDEXED`, naming the variable's symbol: what
-    /// [`PerCpuInteger::this_cpu_op`] does with the address.
+    /// The `this_cpu` operation `OP` on the `I` at byte offset `OFF` of the variable, plus
+    /// `index * size_of::<I>()` if `INDEXED`, as `Width::this_cpu` takes them.
+    ///
+    /// The default uses the variable's address. On x86-64 the macros override it (with
+    /// `__percpu_sym_ops!`) with instructions that name the variable's symbol, as the C macros
+    /// do (`incq %gs:var(%rip)`).
     ///
     /// # Safety
     ///
     /// In every possible CPU's value of the variable, that `I` is a [`LocalInt<I>`] (the whole
     /// value, or a field or element of it).
-    #[cfg(all(CONFIG_X86_64, not(testlib)))]
+    #[inline(always)]
     unsafe fn this_cpu_op<I: PerCpuInteger, const OP: u8, const OFF: usize, const INDEXED: bool>(
         index: usize,
-        a: I,
-        b: I,
-    ) -> I;
+        a: I::Repr,
+        b: I::Repr,
+    ) -> I::Repr {
+        let base = Self::addr().cast();
+        // SAFETY: By the safety requirements of the trait, `Self::addr()` is the variable,
+        // initialised for every possible CPU; the caller guarantees that the `I` at the address
+        // is a `LocalInt<I>`, which has the layout of `I::Repr` (`PerCpuInteger`) and which only
+        // `this_cpu` operations and atomic loads access.
+        unsafe { <I::Repr as Width>::this_cpu::<OP, OFF, INDEXED>(base, index, a, b) }
+    }
 }
 
 /// The `this_cpu` operations of a static per-CPU variable on x86-64, naming the variable's
 /// symbol `$slot` like the C macros do: the [`StaticPerCpuSymbol::this_cpu_op`] of the impl that
 /// [`define_per_cpu!`] and [`declare_extern_per_cpu!`] generate, whose safety requirements say
-/// that `$slot` is the per-CPU variable.
+/// that `$slot` is the per-CPU variable. The instructions are those of `__percpu_asm!`.
 ///
-/// `try_cmpxchg` is not here, and a whole variable does not use `xchg` from here:
-/// [`ThisCpuOps`] uses the variable's address for them, which inlines the C macro when
-/// `CONFIG_RUST_INLINE_HELPERS` is set (see `PerCpuInteger`). Fields and elements of a static
-/// variable use the `xchg` of the table.
+/// Exported because those macros expand it in the crate that defines the variable, where the
+/// symbol is.
 #[doc(hidden)]
 #[macro_export]
 #[cfg(all(CONFIG_X86_64, not(testlib)))]
@@ -112,10 +123,10 @@ macro_rules! __percpu_sym_ops {
             const INDEXED: bool,
         >(
             index: usize,
-            a: I,
-            b: I,
-        ) -> I {
-            match ::core::mem::size_of::<I>() {
+            a: I::Repr,
+            b: I::Repr,
+        ) -> I::Repr {
+            match ::core::mem::size_of::<I::Repr>() {
                 1 => $crate::__percpu_sym_ops!(@op $slot, index, a, b,
                     ("byte", reg_byte, "", "al"), u8),
                 2 => $crate::__percpu_sym_ops!(@op $slot, index, a, b,
@@ -129,28 +140,32 @@ macro_rules! __percpu_sym_ops {
         }
     };
     (@op $slot:ident, $index:ident, $a:ident, $b:ident, $w:tt, $u:ty) => {{
-        let a = <I as $crate::percpu::PerCpuInteger>::to_bits($a) as $u;
-        let b = <I as $crate::percpu::PerCpuInteger>::to_bits($b) as $u;
+        // SAFETY: This arm runs only when `I::Repr` has the size of `$u`, and `I::Repr` is an
+        // unsigned integer (`PerCpuInteger::Repr`), so every bit pattern is valid for both.
+        let (a, b): ($u, $u) = unsafe {
+            (::core::mem::transmute_copy(&$a), ::core::mem::transmute_copy(&$b))
+        };
         // SAFETY: By the safety requirements of the `StaticPerCpuSymbol` impl this is expanded
         // in, `$slot` is the per-CPU variable, and by those of `this_cpu_op` the `I` (of width
         // `$u`) at the address is a `LocalInt<I>` of every possible CPU, which only `this_cpu`
         // operations and atomic loads access. An index needs the address without `rip`.
         let r: $u = unsafe {
             if INDEXED {
-                $crate::__percpu_op!(OP, $w, "[{s} + {i}*{sc} + {o}]",
+                $crate::__percpu_asm!(OP, $w, "[{s} + {i}*{sc} + {o}]",
                     [s = sym $slot, i = in(reg) $index, sc = const ::core::mem::size_of::<$u>(),
                      o = const OFF], $u, a, b)
             } else {
-                $crate::__percpu_op!(OP, $w, "[rip + {s} + {o}]", [s = sym $slot, o = const OFF],
+                $crate::__percpu_asm!(OP, $w, "[rip + {s} + {o}]", [s = sym $slot, o = const OFF],
                     $u, a, b)
             }
         };
-        <I as $crate::percpu::PerCpuInteger>::from_bits(u64::from(r))
+        // SAFETY: As for `a` and `b`.
+        unsafe { ::core::mem::transmute_copy(&r) }
     }};
 }
 
-/// Other architectures have no [`StaticPerCpuSymbol::this_cpu_op`]: [`ThisCpuOps`] calls the C
-/// helpers with the variable's address.
+/// Other architectures keep the default [`StaticPerCpuSymbol::this_cpu_op`]: the C helpers
+/// with the variable's address.
 #[doc(hidden)]
 #[macro_export]
 #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
@@ -168,6 +183,8 @@ macro_rules! __percpu_sym_ops {
 /// The handle is [`Send`] and [`Sync`] whatever `T` is: it only names the variable. What may be
 /// done with the values is decided by the [`PerCpu`] methods, which require `T: Sync` for
 /// shared access from several CPUs and `T: Send` for access from whichever task runs on a CPU.
+///
+/// [`ThisCpuOps`]: super::ThisCpuOps
 pub struct StaticPerCpu<T, S> {
     _p: PhantomData<fn() -> (T, S)>,
 }
@@ -290,7 +307,7 @@ pub use define_per_cpu;
 /// declare_extern_per_cpu!(unsafe static cpu_number: LocalInt<i32>);
 ///
 /// let guard = kernel::percpu::CpuGuard::new();
-/// assert_eq!(cpu_number.read(), i32::from(guard.cpu()));
+/// assert_eq!(cpu_number.load(), i32::from(guard.cpu()));
 /// # }
 /// ```
 #[macro_export]
@@ -334,22 +351,23 @@ macro_rules! declare_extern_per_cpu {
 pub use declare_extern_per_cpu;
 
 /// On x86-64, static variables name their symbol in the instruction, as C does
-/// (`%gs:var(%rip)`), instead of loading their address into a register first. `sub` goes
-/// through `add`; `xchg` and `try_cmpxchg` use the address (see [`StaticPerCpuSymbol`]).
-#[cfg(all(CONFIG_X86_64, not(testlib)))]
-impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
+/// (`%gs:var(%rip)`), instead of loading their address into a register first.
+impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> Target<T>
     for StaticPerCpu<LocalInt<T>, S>
 {
     #[inline(always)]
-    fn this_cpu_op<const OP: u8>(&self, a: T, b: T) -> T {
-        // SAFETY: The variable is a `LocalInt<T>` (`S::Item`), at offset 0.
-        unsafe { S::this_cpu_op::<T, OP, 0, false>(0, a, b) }
+    fn this_cpu<const OP: u8>(&self, a: T::Repr, b: T::Repr) -> T::Repr {
+        if OP == op::XCHG {
+            // `xchg` on a whole variable uses the address: with inline helpers it is the C macro
+            // (see `Width::this_cpu`), which names the symbol itself.
+            //
+            // SAFETY: By the safety requirements of `StaticPerCpuSymbol`, `S::addr()` is the
+            // variable, a `LocalInt<T>` (with the layout of `T::Repr`, `PerCpuInteger`) of every
+            // possible CPU, which only `this_cpu` operations and atomic loads access.
+            unsafe { <T::Repr as Width>::this_cpu::<OP, 0, false>(S::addr().cast(), 0, a, b) }
+        } else {
+            // SAFETY: The variable is a `LocalInt<T>` (`S::Item`), at offset 0.
+            unsafe { S::this_cpu_op::<T, OP, 0, false>(0, a, b) }
+        }
     }
-}
-
-/// Elsewhere every operation uses the variable's address.
-#[cfg(not(all(CONFIG_X86_64, not(testlib))))]
-impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
-    for StaticPerCpu<LocalInt<T>, S>
-{
 }

@@ -120,6 +120,3 @@ pub use self::{
         StaticPerCpuSymbol, //
     },
 };
-
-#[doc(hidden)]
-pub use self::ops::op;

@@ -131,6 +131,3 @@ pub use self::{
         StaticPerCpuSymbol, //
     },
 };
-
-#[doc(hidden)]
-pub use self::ops::op;

@@ -133,6 +133,3 @@ pub use self::{
         StaticPerCpuSymbol, //
     },
 };
-
-#[doc(hidden)]
-pub use self::ops::op;

@@ -52,6 +52,8 @@ impl<T> StaticPerCpuSlot<T> {
 /// The symbol of a static per-CPU variable: what [`define_per_cpu!`] and
 /// [`declare_extern_per_cpu!`] generate for each variable, as a type of its own.
 ///
+/// Public because those macros implement it in the crate that defines the variable.
+///
 /// # Safety
 ///
 /// [`StaticPerCpuSymbol::addr`] returns the link address of a `Self::Item` in the per-CPU

@@ -6,11 +6,11 @@
 
 use super::{
     access::sealed,
+    ops::private::Target,
     ptr::PerCpuPtr,
     LocalInt,
     PerCpu,
-    PerCpuInteger,
-    ThisCpuOps, //
+    PerCpuInteger, //
 };
 use core::{
     cell::UnsafeCell,
@@ -55,6 +55,8 @@ impl<T> StaticPerCpuSlot<T> {
 /// The symbol of a static per-CPU variable: what [`define_per_cpu!`] and
 /// [`declare_extern_per_cpu!`] generate for each variable, as a type of its own.
 ///
+/// Public because those macros implement it in the crate that defines the variable.
+///
 /// # Safety
 ///
 /// [`StaticPerCpuSymbol::addr`] returns the link address of a `Self::Item` in the per-CPU
@@ -79,6 +81,8 @@ pub unsafe trait StaticPerCpuSymbol {
 /// The handle is [`Send`] and [`Sync`] whatever `T` is: it only names the variable. What may be
 /// done with the values is decided by the [`PerCpu`] methods, which require `T: Sync` for
 /// shared access from several CPUs and `T: Send` for access from whichever task runs on a CPU.
+///
+/// [`ThisCpuOps`]: super::ThisCpuOps
 pub struct StaticPerCpu<T, S> {
     _p: PhantomData<fn() -> (T, S)>,
 }
@@ -197,7 +201,7 @@ pub use define_per_cpu;
 /// declare_extern_per_cpu!(unsafe static cpu_number: LocalInt<i32>);
 ///
 /// let guard = kernel::percpu::CpuGuard::new();
-/// assert_eq!(cpu_number.read(), i32::from(guard.cpu()));
+/// assert_eq!(cpu_number.load(), i32::from(guard.cpu()));
 /// # }
 /// ```
 #[macro_export]
@@ -238,7 +242,7 @@ macro_rules! declare_extern_per_cpu {
 pub use declare_extern_per_cpu;
 
 /// Static variables use the variable's address, as dynamic ones do.
-impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> ThisCpuOps<T>
+impl<T: PerCpuInteger, S: StaticPerCpuSymbol<Item = LocalInt<T>>> Target<T>
     for StaticPerCpu<LocalInt<T>, S>
 {
 }
