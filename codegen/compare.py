@@ -13,9 +13,8 @@ many instructions arranged otherwise (on arm64: rustc tail-calls where the kerne
 a branch), says so.
 
 The local-lock rows (slock, dlock: a static and a dynamic LocalLocked<u64> with lock(), slock_irq,
-dlock_irq: the same with LocalLockedIrq<u64>, and the same with lock_unchecked(), which has no
-state check; the C side takes a local_lock_t next to the counter, under local_interrupt_disable()
-for the irq rows) have one more verdict,
+dlock_irq: the same with LocalLockedIrq<u64>; the C side takes a local_lock_t next to the
+counter, under local_interrupt_disable() for the irq rows) have one more verdict,
 "longer by the state check (N instructions)": the Rust sequence is the C one plus the guard's
 check of its state byte, which makes the safe lock() sound (it panics where a second guard of
 the same CPU's value would be made). That is, it becomes identical to the C sequence once these
@@ -304,10 +303,8 @@ def main():
     # The current CPU's u64 under a local lock, incremented: a static variable (slock) and a
     # dynamic one (dlock), with lock() of a LocalLocked and of a LocalLockedIrq.
     lock_rows = []
-    for kind in ["slock", "slock_irq", "dlock", "dlock_irq"] + [
-            f"{k}_unchecked" for k in ["slock", "slock_irq", "dlock", "dlock_irq"]]:
-        # The `_unchecked` rows (no state check) against the same C functions.
-        c_name = f"cg_c_{kind.removesuffix('_unchecked')}_inc_u64"
+    for kind in ["slock", "slock_irq", "dlock", "dlock_irq"]:
+        c_name = f"cg_c_{kind}_inc_u64"
         r_name = f"cg_rust_{kind}_inc_u64"
         c, r = cf.get(c_name), rf.get(r_name)
         if c is None or r is None:

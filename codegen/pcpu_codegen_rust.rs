@@ -258,26 +258,3 @@ pub extern "C" fn cg_rust_dlock_inc_u64(h: &LlHolder) {
 pub extern "C" fn cg_rust_dlock_irq_inc_u64(h: &LlHolder) {
     *h.q.lock() += 1
 }
-
-// The same without the guard's state check (`unsafe`: the caller promises that no other guard of
-// the value exists meanwhile), compared with the same C functions.
-#[no_mangle]
-pub extern "C" fn cg_rust_slock_unchecked_inc_u64() {
-    // SAFETY: Nothing else locks `SLL` in this module.
-    *unsafe { SLL.lock_unchecked() } += 1
-}
-#[no_mangle]
-pub extern "C" fn cg_rust_slock_irq_unchecked_inc_u64() {
-    // SAFETY: As above, for `SLLI`.
-    *unsafe { SLLI.lock_unchecked() } += 1
-}
-#[no_mangle]
-pub extern "C" fn cg_rust_dlock_unchecked_inc_u64(h: &LlHolder) {
-    // SAFETY: As above, for `h.p`.
-    *unsafe { h.p.lock_unchecked() } += 1
-}
-#[no_mangle]
-pub extern "C" fn cg_rust_dlock_irq_unchecked_inc_u64(h: &LlHolder) {
-    // SAFETY: As above, for `h.q`.
-    *unsafe { h.q.lock_unchecked() } += 1
-}

@@ -19,7 +19,6 @@
 
 use super::{
     access::sealed,
-    ptr::PerCpuPtr,
     CpuStable,
     PerCpu, //
 };
@@ -66,9 +65,9 @@ use pin_init::Wrapper;
 /// kernels, `migrate_disable()` plus a per-CPU `spinlock_t` on `CONFIG_PREEMPT_RT`. Besides it,
 /// each value has a state byte that says whether its guard exists, so that taking the same
 /// CPU's lock again while it is held (by the same task, or by an interrupt handler that
-/// interrupted the holder) panics instead of handing out a second `&mut` (on
-/// `CONFIG_PREEMPT_RT` the value also records the holder, so that the second lock panics
-/// instead of deadlocking on the spinlock); lockdep reports it too.
+/// interrupted the holder) panics instead of handing out a second `&mut`; lockdep reports it
+/// too. (On `CONFIG_PREEMPT_RT` the spinlock excludes every other task and the holder's own
+/// second lock deadlocks, which lockdep reports.)
 ///
 /// [`DynamicPerCpu::new_with`]: super::DynamicPerCpu::new_with
 /// [`define_per_cpu!`]: super::define_per_cpu
@@ -84,9 +83,7 @@ use pin_init::Wrapper;
 ///   `UNINIT` on `CONFIG_PREEMPT_RT`, and leaves it only once, when `lock` is initialised.
 /// - `lock` is only taken as `IRQ` says (see [`LocalLock::lock`]).
 /// - `data` is only accessed through a [`LocalLockGuard`] of this value, which exists only while
-///   the task that made it holds this CPU's lock; `state` is `HELD` exactly while one made by
-///   [`LocalLock::lock`] exists (guards of [`LocalLock::lock_unchecked`] leave it `FREE`, their
-///   callers promise that their guard is the only one).
+///   the task that made it holds this CPU's lock; `state` is `HELD` exactly while it exists.
 ///
 /// # Examples
 ///
@@ -136,10 +133,6 @@ pub struct LocalLocked<T, const IRQ: bool = false> {
     /// The lockdep name and class, for the initialisation at first use.
     #[cfg(CONFIG_PREEMPT_RT)]
     class: (&'static CStr, Pin<&'static LockClassKey>),
-    /// The task that holds the lock, or null: a task that finds itself here panics instead of
-    /// deadlocking on the spinlock.
-    #[cfg(CONFIG_PREEMPT_RT)]
-    owner: Atomic<*mut bindings::task_struct>,
 }
 
 /// One CPU's value of a per-CPU variable, protected by that CPU's local lock, which is taken
@@ -217,15 +210,14 @@ impl<T, const IRQ: bool> LocalLocked<T, IRQ> {
             state: Atomic::new(FREE),
             #[cfg(CONFIG_PREEMPT_RT)]
             class: (name, key),
-            #[cfg(CONFIG_PREEMPT_RT)]
-            owner: Atomic::new(core::ptr::null_mut()),
             data <- UnsafeCell::pin_init(data),
         }? E)
     }
 
     /// Returns the initial value of a static per-CPU variable, with the lockdep class `key` for
-    /// the locks of all CPUs. [`static_local_locked!`], expanded in the crate that defines the
-    /// variable, calls it.
+    /// the locks of all CPUs.
+    // Hidden but public: `static_local_locked!` expands to a call of it in the crate that
+    // defines the variable.
     #[doc(hidden)]
     pub const fn __new_static(
         data: T,
@@ -243,8 +235,6 @@ impl<T, const IRQ: bool> LocalLocked<T, IRQ> {
             state: Atomic::new(UNINIT),
             #[cfg(CONFIG_PREEMPT_RT)]
             class: (name, key),
-            #[cfg(CONFIG_PREEMPT_RT)]
-            owner: Atomic::new(core::ptr::null_mut()),
             data: UnsafeCell::new(data),
         }
     }
@@ -252,18 +242,20 @@ impl<T, const IRQ: bool> LocalLocked<T, IRQ> {
 
 /// The C `INIT_LOCAL_LOCK(name)`, with the lockdep class `key` (C's statics are keyed by their
 /// address instead): the lockdep map gets the name, the class, the wait type and the lock type,
-/// the rest is zero.
-#[cfg(not(CONFIG_PREEMPT_RT))]
+/// the rest is zero. On `CONFIG_PREEMPT_RT` all zeroes, for the initialisation at first use
+/// (see [`UNINIT`]).
 const fn static_lock(
     name: &'static CStr,
     key: Pin<&'static LockClassKey>,
 ) -> bindings::local_lock_t {
-    #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+    #[cfg(any(not(CONFIG_DEBUG_LOCK_ALLOC), CONFIG_PREEMPT_RT))]
     let _ = (name, key);
     // SAFETY: `local_lock_t` holds integers and raw pointers (nothing without
-    // `CONFIG_DEBUG_LOCK_ALLOC`), for which all zeroes are valid.
+    // `CONFIG_DEBUG_LOCK_ALLOC`; on `CONFIG_PREEMPT_RT` a `spinlock_t`, an opaque array of
+    // integers to Rust, not used as a lock before `__local_lock_init`), for which all zeroes
+    // are valid.
     let lock: bindings::local_lock_t = unsafe { core::mem::zeroed() };
-    #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+    #[cfg(all(CONFIG_DEBUG_LOCK_ALLOC, not(CONFIG_PREEMPT_RT)))]
     let lock = {
         let mut lock = lock;
         lock.dep_map.name = crate::str::as_char_ptr_in_const_context(name);
@@ -277,69 +269,14 @@ const fn static_lock(
     lock
 }
 
-/// On `CONFIG_PREEMPT_RT` a static lock is initialised at first use (see [`UNINIT`]).
-#[cfg(CONFIG_PREEMPT_RT)]
-const fn static_lock(_: &'static CStr, _: Pin<&'static LockClassKey>) -> bindings::local_lock_t {
-    // SAFETY: All zeroes is a valid bit pattern for the `spinlock_t` (an opaque array of
-    // integers to Rust); it is not used as a lock before `__local_lock_init`.
-    unsafe { core::mem::zeroed() }
-}
-
-/// Takes the current CPU's lock of the variable at `base`, as `IRQ` says, and returns this
-/// CPU's slot.
-///
-/// On `CONFIG_PREEMPT_RT`, first initialises the current CPU's lock if it is not yet (static
-/// variables), and panics if the current task holds it already.
+/// Releases the current CPU's lock at the per-CPU address `lock`.
 ///
 /// # Safety
 ///
-/// Every possible CPU's slot at `base` holds a `LocalLocked<T, IRQ>` while this runs.
+/// The current task holds that lock, taken by [`LocalLock::lock`] of a `LocalLocked<_, IRQ>`.
 #[inline]
-unsafe fn lock<T, const IRQ: bool>(
-    base: PerCpuPtr<LocalLocked<T, IRQ>>,
-) -> *mut LocalLocked<T, IRQ> {
-    // The task stays on this CPU from the check until the lock, taken on the same CPU, pins it
-    // on its own: it must not move to a CPU whose lock is not initialised yet in between.
-    #[cfg(CONFIG_PREEMPT_RT)]
-    let _pinned = crate::preempt::MigrateGuard::new();
-    #[cfg(CONFIG_PREEMPT_RT)]
-    {
-        // SAFETY: The slot holds a `LocalLocked<T>` (the caller's promise), and `_pinned` keeps
-        // it the current CPU's.
-        let slot = unsafe { &*base.this_cpu_ptr() };
-        if slot.state.load(crate::sync::atomic::Acquire) == UNINIT {
-            init_at_first_use(slot);
-        }
-        // Only this task stores itself as the owner, so a match is not stale: it holds the
-        // lock (or an interrupt handler interrupted it while it did).
-        if slot.owner.load(Relaxed) == crate::task::Task::current_raw() {
-            panic!("local lock taken again by its holder (recursion or an interrupt)");
-        }
-    }
-    // CAST: The lock is the first field of the `#[repr(C)]` `LocalLocked`, and
-    // `Opaque<local_lock_t>` has the layout of a `local_lock_t`.
-    let lock = base.as_raw().cast::<bindings::local_lock_t>();
-    let slot = if IRQ {
-        // SAFETY: `lock` is the per-CPU address of `local_lock_t`s, initialised on this CPU
-        // (type invariant of `LocalLocked`; on `CONFIG_PREEMPT_RT` just checked, and `_pinned`
-        // keeps the task on that CPU); lock slots never move.
-        unsafe { bindings::local_lock_irq_disable(lock) }
-    } else {
-        // SAFETY: As above.
-        unsafe { bindings::local_lock(lock) }
-    };
-    // CAST: The lock is at offset 0 of this CPU's slot (see above).
-    slot.cast()
-}
-
-/// Releases the current CPU's lock of the variable whose per-CPU locks are at `lock`.
-///
-/// # Safety
-///
-/// The current task holds that lock, taken by [`lock`] with the same `irq` as its `IRQ`.
-#[inline]
-unsafe fn unlock(lock: *mut bindings::local_lock_t, irq: bool) {
-    if irq {
+unsafe fn unlock<const IRQ: bool>(lock: *mut bindings::local_lock_t) {
+    if IRQ {
         // SAFETY: The lock was taken with `local_lock_irq_disable` (the caller's promise).
         unsafe { bindings::local_unlock_irq_enable(lock) }
     } else {
@@ -354,13 +291,29 @@ unsafe fn unlock(lock: *mut bindings::local_lock_t, irq: bool) {
 ///
 /// # Safety
 ///
-/// As for [`unlock`], with `IRQ` as `irq`.
+/// As for [`unlock`].
 #[cold]
 #[inline(never)]
 unsafe fn held_again<const IRQ: bool>(lock: *mut bindings::local_lock_t) -> ! {
     // SAFETY: The caller holds the lock, taken as `IRQ` says.
-    unsafe { unlock(lock, IRQ) };
+    unsafe { unlock::<IRQ>(lock) };
     panic!("local lock taken again by its holder (recursion or an interrupt)");
+}
+
+/// Keeps the task on its CPU and initialises the CPU's lock of `var` unless another task or
+/// interrupt handler of this CPU did already.
+#[cfg(CONFIG_PREEMPT_RT)]
+#[inline]
+fn pin_initialised<T: Send, const IRQ: bool, V>(var: &V) -> crate::preempt::MigrateGuard
+where
+    V: PerCpu<Item = LocalLocked<T, IRQ>> + ?Sized,
+{
+    let pinned = crate::preempt::MigrateGuard::new();
+    let slot = var.get(&pinned);
+    if slot.state.load(crate::sync::atomic::Acquire) == UNINIT {
+        init_at_first_use(slot);
+    }
+    pinned
 }
 
 /// Initialises `slot`'s lock, the current CPU's, unless another task or interrupt handler of
@@ -459,43 +412,55 @@ pub trait LocalLock<T, const IRQ: bool = false>: PerCpu<Item = LocalLocked<T, IR
     /// first holder never gets back to its guard (the kernel does not unwind), so the value's
     /// state stays held, one level of preemption (and, for a [`LocalLockedIrq`], of interrupt)
     /// disabling stays taken on ordinary kernels, and every later `lock()` of this CPU's value
-    /// panics too.
+    /// panics too. (On `CONFIG_PREEMPT_RT` the holder's second lock deadlocks instead.)
     #[doc(alias("local_lock", "local_lock_irq"))]
     #[inline]
     fn lock(&self) -> LocalLockGuard<'_, T, IRQ>
     where
         T: Send,
     {
-        // SAFETY: By the safety requirements of `PerCpu`, every possible CPU's slot holds a
-        // `LocalLocked<T, IRQ>` for the lifetime of `&self`.
-        let slot = unsafe { lock(self.ptr()) };
-        // SAFETY: The current CPU's lock was just taken by this task, as `IRQ` says, and
-        // `lock` returned its slot.
-        unsafe { LocalLockGuard::new(self.ptr(), slot, true) }
-    }
-
-    /// Takes the current CPU's lock as [`LocalLock::lock`] does, without the check of the
-    /// value's state: on ordinary kernels the code of C's `local_lock()` (or `local_lock()`
-    /// under `local_interrupt_disable()`).
-    ///
-    /// For a hot path where the check is measured to matter (`make codegen`: on x86-64 five
-    /// instructions on the fast path); everything else should use [`LocalLock::lock`].
-    ///
-    /// # Safety
-    ///
-    /// While the returned guard exists, no other guard of the current CPU's value exists or is
-    /// made: the current task holds none and takes none, and no interrupt handler on this CPU
-    /// takes one meanwhile.
-    #[inline]
-    unsafe fn lock_unchecked(&self) -> LocalLockGuard<'_, T, IRQ>
-    where
-        T: Send,
-    {
-        // SAFETY: As in `lock`.
-        let slot = unsafe { lock(self.ptr()) };
-        // SAFETY: As in `lock`; the caller guarantees that this guard is the only one of the
-        // value while it exists.
-        unsafe { LocalLockGuard::new(self.ptr(), slot, false) }
+        // The task stays on this CPU from the check of the lock's state until the lock pins it.
+        #[cfg(CONFIG_PREEMPT_RT)]
+        let _pinned = pin_initialised(self);
+        // CAST: The lock is the first field of the `#[repr(C)]` `LocalLocked`, and
+        // `Opaque<local_lock_t>` has the layout of a `local_lock_t`.
+        let lock = self.ptr().as_raw().cast::<bindings::local_lock_t>();
+        let slot = if IRQ {
+            // SAFETY: By the safety requirements of `PerCpu`, every possible CPU's slot holds a
+            // `LocalLocked<T, IRQ>` for the lifetime of `&self`, so `lock` is the per-CPU
+            // address of `local_lock_t`s, which never move; the current CPU's is initialised
+            // (type invariant of `LocalLocked`; on `CONFIG_PREEMPT_RT` by `pin_initialised`).
+            unsafe { bindings::local_lock_irq_disable(lock) }
+        } else {
+            // SAFETY: As above.
+            unsafe { bindings::local_lock(lock) }
+        };
+        // SAFETY: `local_lock` returned the lock's address on this CPU, which is the address
+        // of this CPU's slot (see the cast above), and the lock keeps the task on this CPU
+        // (migration or preemption disabled) while it is held. The slot holds a
+        // `LocalLocked<T, IRQ>` for the lifetime of `&self` (see above).
+        let slot = unsafe { &*slot.cast::<LocalLocked<T, IRQ>>() };
+        // Only holders of this CPU's lock change the state, and of those only an interrupt
+        // handler can run between this load and the store below; it leaves the state as it
+        // found it, or held if it leaked its guard (which nothing can use any more; the next
+        // lock of the value panics).
+        if slot.state.load(Relaxed) == HELD {
+            // SAFETY: This task just took the lock, as `IRQ` says.
+            unsafe { held_again::<IRQ>(lock) };
+        }
+        slot.state.store(HELD, Relaxed);
+        // INVARIANT: The state is `HELD` before the guard exists. The compiler barrier keeps
+        // the accesses to `data` through the guard after the store: an interrupt handler on
+        // this CPU is like a signal handler, which a `Relaxed` store does not order against
+        // plain accesses, and it must find the state `HELD` while any of them may happen.
+        barrier();
+        // INVARIANT: This task holds this CPU's lock at `lock`, taken as `IRQ` says; `slot` is
+        // this CPU's value, whose state was just set.
+        LocalLockGuard {
+            lock,
+            slot,
+            _not_send: NotThreadSafe,
+        }
     }
 }
 
@@ -511,68 +476,18 @@ impl<T, const IRQ: bool, V: PerCpu<Item = LocalLocked<T, IRQ>>> LocalLock<T, IRQ
 ///
 /// # Invariants
 ///
-/// - The task that made the guard holds the current CPU's lock of the variable at `base`,
+/// - The task that made the guard holds the current CPU's lock at the per-CPU address `lock`,
 ///   taken as `IRQ` says, and the task stays on this CPU until the guard is dropped.
-/// - `slot` is this CPU's value of that variable. If `checked`, its state is `HELD`, set by this
-///   guard; else the guard was made by [`LocalLock::lock_unchecked`], whose caller guarantees
-///   that no other guard of the value exists while this one does.
+/// - `slot` is this CPU's value of the variable whose locks are at `lock`; its state is `HELD`,
+///   set by this guard.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LocalLockGuard<'a, T, const IRQ: bool = false> {
-    base: PerCpuPtr<LocalLocked<T, IRQ>>,
+    lock: *mut bindings::local_lock_t,
     slot: &'a LocalLocked<T, IRQ>,
-    /// Whether the guard set the state (not made by [`LocalLock::lock_unchecked`]).
-    checked: bool,
     _not_send: NotThreadSafe,
 }
 
-impl<'a, T, const IRQ: bool> LocalLockGuard<'a, T, IRQ> {
-    /// Makes the guard of the current CPU's value once its lock is taken; if `checked`, first
-    /// checks and sets the value's state.
-    ///
-    /// # Safety
-    ///
-    /// The current task has just taken the current CPU's lock of the variable at `base` (whose
-    /// every possible CPU holds a `LocalLocked<T, IRQ>` for `'a`) with [`lock`], and nothing
-    /// else since; `slot` is the current CPU's slot. If not `checked`, no other guard of the
-    /// value exists or is made while the returned one exists.
-    #[inline]
-    unsafe fn new(
-        base: PerCpuPtr<LocalLocked<T, IRQ>>,
-        slot: *mut LocalLocked<T, IRQ>,
-        checked: bool,
-    ) -> Self {
-        // SAFETY: The lock keeps the task on this CPU (migration or preemption disabled), so
-        // `slot` is and stays the current CPU's slot, which holds a `LocalLocked<T>` for `'a`
-        // (the caller's promise).
-        let slot = unsafe { &*slot };
-        if checked {
-            // Only holders of this CPU's lock change the state, and of those only an interrupt
-            // handler can run between this load and the store below; it leaves the state as it
-            // found it, or held if it leaked its guard (which nothing can use any more; the
-            // next lock of the value panics).
-            if slot.state.load(Relaxed) == HELD {
-                // SAFETY: This task took the lock as `IRQ` says (the caller's promise).
-                unsafe { held_again::<IRQ>(base.as_raw().cast()) };
-            }
-            slot.state.store(HELD, Relaxed);
-            // INVARIANT: The state is `HELD` before the guard exists. The compiler barrier keeps
-            // the accesses to `data` through the guard after the store: an interrupt handler on
-            // this CPU is like a signal handler, which a `Relaxed` store does not order against
-            // plain accesses, and it must find the state `HELD` while any of them may happen.
-            barrier();
-        }
-        #[cfg(CONFIG_PREEMPT_RT)]
-        slot.owner.store(crate::task::Task::current_raw(), Relaxed);
-        // INVARIANT: The caller took the lock; `slot` is this CPU's value; if `checked` its
-        // state was just set, else the caller guarantees that this guard is the only one.
-        Self {
-            base,
-            slot,
-            checked,
-            _not_send: NotThreadSafe,
-        }
-    }
-
+impl<T, const IRQ: bool> LocalLockGuard<'_, T, IRQ> {
     /// Returns the CPU whose value the guard holds, which is the one this task runs on until
     /// the guard is dropped.
     #[doc(alias = "smp_processor_id")]
@@ -587,9 +502,9 @@ impl<'a, T, const IRQ: bool> LocalLockGuard<'a, T, IRQ> {
     /// the only way to change it.
     #[inline]
     pub fn as_mut(&mut self) -> Pin<&mut T> {
-        // SAFETY: By the type invariants this guard is the only one of this slot, and the data
-        // is only reached through it; `&mut self` makes the borrow exclusive. The slot is in
-        // per-CPU memory, which never moves.
+        // SAFETY: By the type invariants this guard set the slot's state `HELD`, and by those of
+        // `LocalLocked` the data is only reached through that one guard; `&mut self` makes the
+        // borrow exclusive. The slot is in per-CPU memory, which never moves.
         unsafe { Pin::new_unchecked(&mut *self.slot.data.get()) }
     }
 }
@@ -615,16 +530,12 @@ impl<T: Unpin, const IRQ: bool> DerefMut for LocalLockGuard<'_, T, IRQ> {
 impl<T, const IRQ: bool> Drop for LocalLockGuard<'_, T, IRQ> {
     #[inline]
     fn drop(&mut self) {
-        #[cfg(CONFIG_PREEMPT_RT)]
-        self.slot.owner.store(core::ptr::null_mut(), Relaxed);
-        if self.checked {
-            // The accesses to `data` through the guard stay before the store (see `new`).
-            barrier();
-            // INVARIANT: The guard goes away, and with it the only access to the data.
-            self.slot.state.store(FREE, Relaxed);
-        }
+        // The accesses to `data` through the guard stay before the store (see `lock`).
+        barrier();
+        // INVARIANT: The guard goes away, and with it the only access to the data.
+        self.slot.state.store(FREE, Relaxed);
         // SAFETY: By the type invariant this task holds the lock, taken as `IRQ` says.
-        unsafe { unlock(self.base.as_raw().cast(), IRQ) };
+        unsafe { unlock::<IRQ>(self.lock) };
     }
 }
 
@@ -718,24 +629,28 @@ mod tests {
         }
     }
 
-    type Pairs = DynamicPerCpu<LocalLocked<Pair>>;
-
-    fn new_pairs() -> Result<Pairs> {
+    fn new_pairs() -> Result<DynamicPerCpu<LocalLocked<Pair>>> {
         DynamicPerCpu::new_with(|_| new_local_locked!(Pair::new()), GFP_KERNEL)
     }
 
-    /// Reads `cpu`'s value once no guard of the variable exists any more.
+    /// Returns each possible CPU's count of `v`, and the sections found broken on all CPUs.
     ///
     /// # Safety
     ///
-    /// No guard of `v` exists, and none is made, until the returned reference is gone.
-    unsafe fn peek<V, const IRQ: bool>(v: &V, cpu: CpuId) -> Result<&Pair>
+    /// No guard of `v` exists, and none is made, while this runs.
+    unsafe fn counts<V, const IRQ: bool>(v: &V) -> Result<(KVec<u64>, u64)>
     where
         V: PerCpu<Item = LocalLocked<Pair, IRQ>>,
     {
-        // SAFETY: The data of `cpu`'s slot is only reached through guards, and the caller
-        // promises that none exists meanwhile.
-        Ok(unsafe { &*v.remote(cpu)?.data.get() })
+        let (mut counts, mut broken) = (KVec::new(), 0);
+        for cpu in cpumask::possible_cpus().iter() {
+            // SAFETY: The data of `cpu`'s slot is only reached through guards, and the caller
+            // promises that none exists meanwhile.
+            let pair = unsafe { &*v.remote(cpu)?.data.get() };
+            counts.push(pair.count, GFP_KERNEL)?;
+            broken += pair.broken;
+        }
+        Ok((counts, broken))
     }
 
     const ITER: u64 = 20_000;
@@ -783,11 +698,8 @@ mod tests {
         FAILED.store(0, Relaxed);
         let online = cpumask::online_cpus();
         let bound = u64::from(online.weight());
-        let mut before = KVec::new();
-        for cpu in cpumask::possible_cpus().iter() {
-            // SAFETY: No task uses `pairs` yet, and this one makes no guard while it peeks.
-            before.push(unsafe { peek(&*pairs, cpu)? }.count, GFP_KERNEL)?;
-        }
+        // SAFETY: No task uses `pairs` yet.
+        let (before, _) = unsafe { counts(&*pairs)? };
         for cpu in online.iter() {
             let on = OnCpu {
                 pairs: pairs.clone(),
@@ -795,6 +707,8 @@ mod tests {
             };
             workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
                 let par = (&raw const on).cast_mut().cast();
+                // C directly: the tree has no Rust `smp_call_on_cpu()` (a call in a task bound
+                // to a CPU, which may sleep), and only these tests need one.
                 // SAFETY: `bound_worker` has the signature `smp_call_on_cpu` expects and only
                 // reads `par`, an `OnCpu` that lives until `smp_call_on_cpu` returns (it waits
                 // for the call). This is task context, where `smp_call_on_cpu` may sleep.
@@ -827,19 +741,16 @@ mod tests {
         // the values are not read then.
         assert_eq!(DONE.load(Relaxed), bound + FLOATING);
         assert_eq!(FAILED.load(Relaxed), 0);
-        let (mut total, mut broken) = (0, 0);
-        for (i, cpu) in cpumask::possible_cpus().iter().enumerate() {
-            // SAFETY: Every worker is done, so no guard of `pairs` exists, and this task makes
-            // none until the end.
-            let pair = unsafe { peek(&*pairs, cpu)? };
-            let added = pair.count - before[i];
-            if online.test(cpu) {
-                assert!(added >= ITER);
-            }
-            total += added;
-            broken += pair.broken;
-        }
+        // SAFETY: Every worker is done, so no guard of `pairs` exists.
+        let (after, broken) = unsafe { counts(&*pairs)? };
         assert_eq!(broken, 0);
+        let mut total = 0;
+        for ((cpu, a), b) in cpumask::possible_cpus().iter().zip(&after).zip(&before) {
+            if online.test(cpu) {
+                assert!(a - b >= ITER);
+            }
+            total += a - b;
+        }
         assert_eq!(total, (bound + FLOATING) * ITER);
         Ok(())
     }
@@ -936,52 +847,16 @@ mod tests {
         let hits = ticker.hits.load(Relaxed);
         pr_info!("{ticks} timer runs, {hits} of them during {rounds} locked increments\n");
         assert!(hits >= MIN_HITS);
-        let (mut total, mut broken) = (0, 0);
-        for c in cpumask::possible_cpus().iter() {
-            // SAFETY: The timer is cancelled and this task holds no guard, so none exists.
-            let pair = unsafe { peek(&ticker.pairs, c)? };
-            if c != cpu {
-                assert_eq!(pair.count, 0);
-            }
-            total += pair.count;
-            broken += pair.broken;
-        }
+        // SAFETY: The timer is cancelled and this task holds no guard, so none exists.
+        let (counts, broken) = unsafe { counts(&ticker.pairs)? };
         assert_eq!(broken, 0);
-        assert_eq!(total, rounds + ticks);
-        Ok(())
-    }
-
-    #[test]
-    fn unchecked_forms() -> Result {
-        // `lock_unchecked` locks and unlocks as `lock` does and leaves the state free: `lock`
-        // works after it.
-        fn check<V, const IRQ: bool>(pairs: &V) -> Result
-        where
-            V: LocalLock<Pair, IRQ>,
-        {
-            const ROUNDS: u64 = 1000;
-            for _ in 0..ROUNDS {
-                // SAFETY: This task holds no other guard of `pairs` and takes none meanwhile,
-                // and no interrupt handler locks it.
-                unsafe { pairs.lock_unchecked() }.bump(None);
+        for (c, n) in cpumask::possible_cpus().iter().zip(&counts) {
+            if c != cpu {
+                assert_eq!(*n, 0);
             }
-            pairs.lock().bump(None);
-            let (mut total, mut broken) = (0, 0);
-            for cpu in cpumask::possible_cpus().iter() {
-                // SAFETY: No guard of `pairs` exists any more, and this task makes none.
-                let pair = unsafe { peek(pairs, cpu)? };
-                assert_eq!(pairs.remote(cpu)?.state.load(Relaxed), super::FREE);
-                total += pair.count;
-                broken += pair.broken;
-            }
-            assert_eq!(broken, 0);
-            assert_eq!(total, ROUNDS + 1);
-            Ok(())
         }
-        check(&new_pairs()?)?;
-        let irq: DynamicPerCpu<LocalLockedIrq<Pair>> =
-            DynamicPerCpu::new_with(|_| new_local_locked!(Pair::new()), GFP_KERNEL)?;
-        check(&irq)
+        assert_eq!(counts.iter().sum::<u64>(), rounds + ticks);
+        Ok(())
     }
 
     define_per_cpu!(static IRQ_A: LocalLockedIrq<u32> = static_local_locked!(0));
@@ -1017,6 +892,7 @@ mod tests {
         }
     }
 
+    /// Whether interrupts are off: the tree has no Rust wrapper of `irqs_disabled()`.
     fn irqs_off() -> bool {
         // SAFETY: `irqs_disabled` only reads the state of the current context.
         unsafe { bindings::irqs_disabled() }
@@ -1193,6 +1069,7 @@ mod lockdep {
             |_| new_local_locked!(0, "percpu_lockdep_c"),
             GFP_KERNEL,
         )?;
+        // C directly: the tree has no Rust view of lockdep's `debug_locks`.
         let debug_locks = || {
             // SAFETY: `debug_locks` is an `int` that lives forever; lockdep writes it with
             // `WRITE_ONCE`-style stores, so reading it atomically races with nothing.
