@@ -309,34 +309,34 @@ impl<V: PerCpuBase, I: PerCpuInteger, const OFF: usize, const INDEXED: bool> Tar
     }
 }
 
+impl<'a, V: PerCpuBase> PerCpuField<'a, V, V::Item, 0> {
+    /// The whole variable as a handle, for its elements.
+    #[inline(always)]
+    fn whole(var: &'a V) -> Self {
+        // INVARIANT: Every CPU's value of `*var` is a `V::Item` at offset 0.
+        Self {
+            var,
+            index: 0,
+            _p: PhantomData,
+        }
+    }
+}
+
 impl<E, const N: usize, S: StaticPerCpuSymbol<Item = [E; N]>> StaticPerCpu<[E; N], S> {
-    /// Returns element `index` of the array, or [`None`] if `index` is out of range.
-    ///
-    /// See [`PerCpuElem::at`].
+    /// Returns element `index` of the array, or [`None`] if `index` is out of range; see
+    /// [`PerCpuElem::at`].
     #[inline(always)]
     pub fn at(&self, index: usize) -> Option<PerCpuElem<'_, Self, E, 0>> {
-        // INVARIANT: Every CPU's value is a `[E; N]`, whose element `index < N` is at
-        // `index * size_of::<E>()`.
-        (index < N).then_some(PerCpuElem {
-            var: self,
-            index,
-            _p: PhantomData,
-        })
+        PerCpuField::whole(self).at(index)
     }
 }
 
 impl<E: Send, const N: usize> DynamicPerCpu<[E; N]> {
-    /// Returns element `index` of the array, or [`None`] if `index` is out of range.
-    ///
-    /// See [`PerCpuElem::at`].
+    /// Returns element `index` of the array, or [`None`] if `index` is out of range; see
+    /// [`PerCpuElem::at`].
     #[inline(always)]
     pub fn at(&self, index: usize) -> Option<PerCpuElem<'_, Self, E, 0>> {
-        // INVARIANT: As for `StaticPerCpu::at`.
-        (index < N).then_some(PerCpuElem {
-            var: self,
-            index,
-            _p: PhantomData,
-        })
+        PerCpuField::whole(self).at(index)
     }
 }
 
