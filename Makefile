@@ -11,7 +11,8 @@ export ARCH
 # make test SUITE=rust_kernel_percpu runs one KUnit suite (a glob) instead of all rust_* ones.
 SUITE ?= rust_*
 
-.PHONY: run test test-up stress test-rt bench check series series-check tree build fmt codegen
+.PHONY: run test test-up stress test-rt bench check series series-check tree build fmt codegen \
+	kunit
 
 run:
 	$(H)/series.sh
@@ -70,6 +71,12 @@ codegen:
 	$(H)/series.sh
 	$(H)/build.sh
 	$(H)/codegen.sh
+
+# The reviewer's own run: tools/testing/kunit/kunit.py run with rust/kernel/percpu/.kunitconfig
+# (our suites and the kernel crate's doctests; kunit.py builds its own kernel), x86_64 only.
+kunit:
+	$(H)/series.sh
+	$(H)/kunit.sh
 
 # Per-CPU increments, Rust against C, in QEMU (BENCH_CPUS=2 CPUs by default).
 bench:

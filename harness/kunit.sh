@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make kunit`: the reviewer's own path, tools/testing/kunit/kunit.py run with the series'
+# rust/kernel/percpu/.kunitconfig (KUnit, Rust, the kernel crate's doctests, our suites) on the
+# tree with the series, x86_64, 4 CPUs, QEMU without KVM (TCG) as everywhere here. kunit.py
+# configures and builds the kernel itself, in /src/out-kunit. Passes if kunit.py passes and
+# our suites and the doctests ran; prints kunit.py's summary and "N passed, N failed".
+
+. "$(dirname "$0")/lib.sh"
+need_root
+[ "$ARCH" = x86_64 ] || die "make kunit runs on x86_64 only (ARCH=$ARCH)"
+
+out=/src/out-kunit
+[ "$TOOLCHAIN" = default ] || out+=-$TOOLCHAIN
+mkdir -p "$TOP/out"
+txt=$TOP/out/kunit-run.txt
+log "kunit.py run --kunitconfig=rust/kernel/percpu (build: $out, output: out/kunit-run.txt)"
+st=0
+with_progress "kunit.py run" "tail -n 1 '$txt' | cut -c1-100" in_root "python3 \
+	tools/testing/kunit/kunit.py run --arch=x86_64 --make_options LLVM=1 --jobs=$(nproc) \
+	--build_dir=$out --kunitconfig=rust/kernel/percpu --qemu_args='-smp 4' --timeout=1800" \
+	>"$txt" 2>&1 || st=$?
+
+summary=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$txt" | tail -1 || true)
+[ -n "$summary" ] || { tail -n 40 "$txt" >&2; echo "kunit.py gave no summary (exit $st)" >&2; }
+log "kunit.py: ${summary:-no summary} (exit status $st)"
+p=$(sed -nE 's/.*passed: ([0-9]+).*/\1/p' <<<"$summary")
+f=$(sed -nE 's/.*failed: ([0-9]+).*/\1/p' <<<"$summary")
+c=$(sed -nE 's/.*crashed: ([0-9]+).*/\1/p' <<<"$summary")
+fail=$((${f:-0} + ${c:-0}))
+[ -n "$summary" ] && [ "$st" = 0 ] || fail=$((fail + 1))
+grep -E '\[(FAILED|CRASHED)\]' "$txt" >&2 || true
+# kunit.py prints a header "===== [PASSED] suite =====" (or the like) for each suite it ran.
+for suite in rust_kernel_percpu rust_kernel_percpu_local_lock rust_doctests_kernel; do
+	grep -qE "\[PASSED\] $suite\b" "$txt" ||
+		{ echo "KUnit suite $suite did not pass (or did not run)" >&2; fail=$((fail + 1)); }
+done
+echo "${p:-0} passed, $fail failed"
+[ "$fail" = 0 ]
