@@ -12,7 +12,6 @@ need_root
 
 out=/src/out-kunit
 [ "$TOOLCHAIN" = default ] || out+=-$TOOLCHAIN
-mkdir -p "$TOP/out"
 txt=$TOP/out/kunit-run.txt
 log "kunit.py run --kunitconfig=rust/kernel/percpu (build: $out, output: out/kunit-run.txt)"
 st=0
