@@ -136,6 +136,23 @@ series_identity() {
 	fi
 }
 
+# The series of series/order, in the order they apply: one line each, "NAME" for a stand-alone
+# series, "NAME: SERIES..." for one that needs the series named (every series before it).
+series_list() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$TOP/series/order"
+}
+
+# The patch directories (series/NAME/NNNN-x) of every series, in the order they apply.
+series_patches() {
+	local s d
+	for s in $(series_list | cut -d: -f1); do
+		[ -d "$TOP/series/$s" ] || die "series/order names $s, which is not a directory of series/"
+		for d in "$TOP/series/$s"/[0-9][0-9][0-9][0-9]-*/; do
+			[ -d "$d" ] && echo "${d%/}"
+		done
+	done
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || die "the harness needs root (debootstrap, chroot); run it as root"
 }

@@ -1,17 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Lays our series on the base kernel tree as one commit per directory of series/, in order:
-# the files listed in its "files" (from its tree/ snapshot if it has one, else the final version
-# in this repository), then its *.diff edits of existing kernel files, committed with its "msg"
-# and a Signed-off-by. Checks the result out incrementally (only
-# files that differ are rewritten, so builds stay incremental).
-# Usage: series.sh [N]   apply the first N patches only (default: all)
+# Lays our series on the base kernel tree, in the order of series/order, as one commit per patch
+# directory (series/NAME/NNNN-x): the files listed in its "files" (from its tree/ snapshot if it
+# has one, else the final version in this repository), then its *.diff edits of existing kernel
+# files, committed with its "msg" and a Signed-off-by. Branch "series" is everything laid, and
+# "series-NAME" the last patch of series NAME (export.sh exports each series between these).
+# Checks the result out incrementally (only files that differ are rewritten, so builds stay
+# incremental).
+# Usage: series.sh [N | NAME]   only the first N patches, or the series up to and including
+#                               NAME (default: all)
 
 . "$(dirname "$0")/lib.sh"
 need_root
 bash "$TOP/harness/tree.sh"
 
 limit=${1:-999}
+names=$(series_list | cut -d: -f1)
+for s in $names; do
+	[ -d "$TOP/series/$s" ] || die "series/order names $s, which is not a directory of series/"
+done
+[[ $limit == [0-9]* ]] || grep -qxF -- "$limit" <<<"$names" ||
+	die "series.sh: $limit is neither a number of patches nor a series of series/order"
 export GIT_DIR=$ROOT$SRC/.git
 export GIT_INDEX_FILE=$GIT_DIR/series-index
 # Author and sign-off: SERIES_AUTHOR_NAME/EMAIL, else this repository's git user, else the
@@ -22,13 +31,9 @@ export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
 # Fixed dates keep commit ids stable, so an unchanged series checks out as a no-op.
 export GIT_AUTHOR_DATE='2026-11-28T00:00:00Z' GIT_COMMITTER_DATE='2026-11-28T00:00:00Z'
 
-git read-tree "v$KVER-base"
-head=$(git rev-parse "v$KVER-base^{commit}")
-dirs=("$TOP"/series/*/)
-n=0
-for d in "${dirs[@]}"; do
-	n=$((n + 1))
-	[ $n -le "$limit" ] || break
+# Commits the patch directory $1 on $head.
+lay_patch() {
+	local d=$1 f src blob p tree
 	if [ -f "$d/files" ]; then
 		# Each file the patch adds or changes, whole: the patch's own snapshot if it has
 		# one (a file that later patches change further), else the final version.
@@ -51,9 +56,29 @@ for d in "${dirs[@]}"; do
 	tree=$(git write-tree)
 	head=$(git interpret-trailers --trailer "Signed-off-by: $GIT_AUTHOR_NAME <$GIT_AUTHOR_EMAIL>" \
 		<"$d/msg" | git commit-tree "$tree" -p "$head" -F -)
+}
+
+git read-tree "v$KVER-base"
+head=$(git rev-parse "v$KVER-base^{commit}")
+# No series-NAME ref of an earlier run may outlive its series or point past this run's end.
+git for-each-ref --format='%(refname)' 'refs/heads/series-*' | while read -r r; do
+	git update-ref -d "$r"
+done
+n=0
+for s in $names; do
+	[[ $limit != [0-9]* ]] || [ $n -lt "$limit" ] || break
+	for d in "$TOP/series/$s"/[0-9][0-9][0-9][0-9]-*/; do
+		[ -d "$d" ] || die "series/$s has no patch directory (NNNN-name)"
+		n=$((n + 1))
+		[[ $limit != [0-9]* ]] || [ $n -le "$limit" ] || break
+		lay_patch "${d%/}"
+	done
+	git update-ref "refs/heads/series-$s" "$head"
+	[ "$s" != "$limit" ] || break
 done
 git update-ref refs/heads/series "$head"
 unset GIT_INDEX_FILE
 cd "$ROOT$SRC"
 git checkout -q -f series
-log "series applied: $(git rev-list --count "v$KVER-base..series") patches on Linux $KVER"
+log "series applied: $(git rev-list --count "v$KVER-base..series") patches on Linux $KVER" \
+	"($(git for-each-ref --format='%(refname:short)' 'refs/heads/series-*' | wc -l) series)"
