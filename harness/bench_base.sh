@@ -1,20 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The kernel without the Binder patch, for the Binder case of `make bench`: the series up to the
-# patch before series/*-binder (what `series.sh N` lays), checked out in a worktree of the kernel
-# tree of its own (/src/linux-nobinder), so that neither the main tree nor its build is touched
-# and both stay incremental; built as $BUILD_NAME-nobinder with the same configuration.
+# patch before series/*/NNNN-binder (what `series.sh N` lays), checked out in a worktree of the
+# kernel tree of its own (/src/linux-nobinder), so that neither the main tree nor its build is
+# touched and both stay incremental; built as $BUILD_NAME-nobinder with the same configuration.
 # Run after series.sh (it takes the commits of the "series" branch). Prints the build name.
 
 . "$(dirname "$0")/lib.sh"
 need_root
 
 n=0 k=0
-for d in "$TOP"/series/*/; do
+for d in $(series_patches); do
 	n=$((n + 1))
-	case $d in *-binder/) k=$n ;; esac
+	case $d in *-binder) k=$n ;; esac
 done
-[ $k -gt 1 ] || die "no series/*-binder patch: nothing to compare against"
+[ $k -gt 1 ] || die "no series/*/NNNN-binder patch: nothing to compare against"
 commits=$(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series")
 binder=$(sed -n "${k}p" <<<"$commits")
 base=$(sed -n "$((k - 1))p" <<<"$commits")

@@ -1,18 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Static checks: rustfmtcheck, a CLIPPY=1 build, rustdoc, checkpatch --strict --codespell on
-# the exported series, git am of it on the pristine base, the docs page through the kernel's
-# htmldocs, and the 100-column limit. Warnings count only in our files. Prints "N passed, N
+# every exported series, git am of them on the pristine base (all in the order of series/order,
+# and each stand-alone series alone), the docs page through the kernel's htmldocs, and the
+# 100-column limit. Warnings count only in our files. Prints "N passed, N
 # failed" over the checks and exits non-zero if one failed. CHECKS="am columns" (or am,columns)
 # runs only those.
 
 . "$(dirname "$0")/lib.sh"
 need_root
 bash "$TOP/harness/series.sh"
-bash "$TOP/harness/build.sh" >/dev/null
 
 CHECKS=${CHECKS:-rustfmtcheck clippy rustdoc checkpatch am htmldocs columns}
 CHECKS=${CHECKS//,/ }
+want() { [[ " $CHECKS " == *" $1 "* ]]; }
+# Only the checks that run make in the build directory need the kernel built.
+if want rustfmtcheck || want clippy || want rustdoc; then
+	bash "$TOP/harness/build.sh" >/dev/null
+fi
 name=$BUILD_NAME
 out=$OUT-$name
 MAKE="$KMAKE O=$out -j$(nproc)"
@@ -21,7 +26,6 @@ fail=0
 
 t=$SECONDS
 
-want() { [[ " $CHECKS " == *" $1 "* ]]; }
 result() { # name, status; the time is since the previous result
 	if [ "$2" = 0 ]; then
 		pass=$((pass + 1))
@@ -54,14 +58,20 @@ make_check() {
 ! want rustdoc || make_check rustdoc rustdoc rustdoc.log
 
 if want checkpatch || want am; then
-	# The series as `make series` exports it (with the test identity if there is no real one),
-	# into a directory of its own so that a real export in out/series stays as it is.
+	# The series as `make series` exports them (with the test identity if there is no real
+	# one), into a directory of its own so that a real export in out/series stays as it is.
 	bash "$TOP/harness/export.sh" --test "$TOP/out/check-series" >/dev/null
 	rm -rf "$ROOT/src/patches"
 	cp -r "$TOP/out/check-series" "$ROOT/src/patches"
-	# Every patch but the cover letter.
-	patches=$(cd "$ROOT/src/patches" && ls -- *.patch | grep -v cover-letter |
-		sed 's,^,/src/patches/,' | tr '\n' ' ')
+	# Every patch but the cover letters: of series NAME ($1), or of all, in order.
+	series_files() {
+		local s
+		for s in ${1:-$(series_list | cut -d: -f1)}; do
+			(cd "$ROOT/src/patches/$s" && ls -- *.patch | grep -v cover-letter |
+				sed "s,^,/src/patches/$s/,")
+		done | tr '\n' ' '
+	}
+	patches=$(series_files)
 fi
 
 if want checkpatch; then
@@ -87,12 +97,19 @@ if want checkpatch; then
 fi
 
 if want am; then
-	# The patches apply with git am on the pristine base, in a throwaway clone of the tree.
+	# The patches apply with git am on the pristine base, in a throwaway clone of the tree:
+	# each stand-alone series alone, then all series in order.
 	st=0
 	rm -rf "$ROOT/src/am-check"
+	am="git -c user.name=am-check -c user.email=am-check@invalid am -q"
+	alone=
+	for s in $(series_list | grep -v : || true); do
+		alone+="echo 'git am of series $s alone' && $am $(series_files "$s") && \
+			git reset -q --hard v$KVER-base && "
+	done
 	IN_DIR=/src in_root "git -c advice.detachedHead=false clone -q --shared -b v$KVER-base \
-		linux am-check && cd am-check && \
-		git -c user.name=am-check -c user.email=am-check@invalid am -q $patches" \
+		linux am-check && cd am-check && $alone \
+		echo 'git am of all series in order' && $am $patches" \
 		>"$TOP/out/am.log" 2>&1 || st=$?
 	rm -rf "$ROOT/src/am-check"
 	[ $st = 0 ] || cat "$TOP/out/am.log" >&2

@@ -6,7 +6,7 @@
 need_root
 IN_DIR=$SRC in_root "$KMAKE O=$OUT-$BUILD_NAME rustfmt" ||
 	die "rustfmt failed"
-sort -u "$TOP"/series/*/files | while read -r f; do
+cat "$TOP"/series/*/[0-9]*/files | sort -u | while read -r f; do
 	case $f in *.rs) cmp -s "$ROOT$SRC/$f" "$TOP/$f" || { cp "$ROOT$SRC/$f" "$TOP/$f"; log "formatted $f"; } ;; esac
 done
 git -C "$ROOT$SRC" diff --stat

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# `make series-check`: builds the tree at every patch of the series, in order, incrementally,
-# in a worktree of its own (so the main build is not disturbed), with rustfmtcheck and a
-# CLIPPY=1 build (no warnings from our files) at each step. Reports per patch.
+# `make series-check`: builds the tree at every patch of every series, in the order of
+# series/order, incrementally, in a worktree of its own (so the main build is not disturbed),
+# with rustfmtcheck and a CLIPPY=1 build (no warnings from our files) at each step. Reports per
+# patch, as "SERIES N/M subject".
 
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -18,12 +19,26 @@ fi
 MAKE="$KMAKE O=$out -j$(nproc)"
 pass=0
 fail=0
-commits=$(git -C "$ROOT$SRC" rev-list --reverse "v$KVER-base..series")
-total=$(echo "$commits" | wc -l)
+# Each commit of the series branch, as "SERIES N/M COMMIT", from the series-NAME refs.
+patches() {
+	local prev=v$KVER-base s commits m i c
+	for s in $(series_list | cut -d: -f1); do
+		commits=$(git -C "$ROOT$SRC" rev-list --reverse "$prev..series-$s")
+		m=$(echo "$commits" | wc -l)
+		i=0
+		for c in $commits; do
+			i=$((i + 1))
+			echo "$s $i/$m $c"
+		done
+		prev=series-$s
+	done
+}
+list=$(patches)
+total=$(echo "$list" | wc -l)
 n=0
-for c in $commits; do
+while read -r s i c <&3; do
 	n=$((n + 1))
-	subj=$(git -C "$ROOT$SRC" log -1 --format=%s "$c")
+	subj="$s $i: $(git -C "$ROOT$SRC" log -1 --format=%s "$c")"
 	git -C "$ROOT$wt" checkout -q -f "$c"
 	st=0
 	IN_DIR=$wt with_progress "patch $n of $total" \
@@ -42,6 +57,6 @@ for c in $commits; do
 		[ $st = 0 ] || { tail -15 "$ROOT$out/build.log"; tail -15 "$ROOT$out/fmt.log"; } 2>/dev/null
 		fail=$((fail + 1))
 	fi
-done
+done 3<<<"$list"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
