@@ -599,7 +599,7 @@ mod tests {
     /// its own bytes, at the offset and index the compiler chose.
     fn check_fields<V>(v: &V) -> Result
     where
-        V: PerCpuBase<Item = Mixed> + Sync,
+        V: crate::percpu::field::private::PerCpuBase<Item = Mixed> + Sync,
     {
         macro_rules! fill {
             ($i:expr, $h:expr) => {{
