@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Compares the code of the C and Rust codegen modules function by function.
 
-Usage: compare.py C_OBJ RUST_OBJ OBJDUMP
+Usage: compare.py C_OBJ RUST_OBJ OBJDUMP BUILTIN_OBJ
 Prints a table: kind, op, width, C instructions, Rust instructions, identical. Two functions
 are identical when their instruction sequences match after register names are renamed in
 order of first use (so register allocation does not count) and symbol operands are replaced
@@ -273,8 +273,21 @@ def lock_verdict(c, c_offs, c_name, r, r_offs, r_name):
             f"only in C: `{'; '.join(only_c)}`")
 
 
+def compare(c, r):
+    """The verdict of a row other than a local lock's."""
+    if normalize(c) == normalize(r):
+        return "yes"
+    if len(r) < len(c):
+        return f"no: Rust shorter ({len(r)} against {len(c)} instructions)"
+    if sorted(map(anonymous, c)) == sorted(map(anonymous, r)):
+        return "no: same instructions, other order"
+    if len(r) == len(c):
+        return f"no: as many instructions ({len(r)}), arranged otherwise"
+    return "no"
+
+
 def main():
-    c_obj, r_obj, objdump = sys.argv[1:4]
+    c_obj, r_obj, objdump, b_obj = sys.argv[1:5]
     (cf, c_offs), (rf, r_offs) = functions(c_obj, objdump), functions(r_obj, objdump)
     rows, same = [], 0
     # The whole variables, every width; then fields and elements (sfield: a field of a static
@@ -290,15 +303,8 @@ def main():
                 if c is None or r is None:
                     rows.append((kind, op, w, "missing", "missing", "no"))
                     continue
-                ok = normalize(c) == normalize(r)
-                same += ok
-                verdict = "yes" if ok else "no"
-                if not ok and len(r) < len(c):
-                    verdict = f"no: Rust shorter ({len(r)} against {len(c)} instructions)"
-                elif not ok and sorted(map(anonymous, c)) == sorted(map(anonymous, r)):
-                    verdict = "no: same instructions, other order"
-                elif not ok and len(r) == len(c):
-                    verdict = f"no: as many instructions ({len(r)}), arranged otherwise"
+                verdict = compare(c, r)
+                same += verdict == "yes"
                 rows.append((kind, op, w, "; ".join(c), "; ".join(r), verdict))
     # The current CPU's u64 under a local lock, incremented: a static variable (slock) and a
     # dynamic one (dlock), with lock() of a LocalLocked and of a LocalLockedIrq.
@@ -312,9 +318,27 @@ def main():
             continue
         verdict = lock_verdict(c, c_offs[c_name], c_name, r, r_offs[r_name], r_name)
         lock_rows.append((kind, "inc", "u64", "; ".join(c), "; ".join(r), verdict))
+    # The guards, taken and dropped: CpuGuard (preempt) and MigrateGuard (migrate) against C in a
+    # module. Built-in C inlines migrate_disable() and migrate_enable() (B_OBJ, compiled without
+    # -DMODULE); Rust calls the exported functions in both (see docs/codegen.md), so that row is
+    # reported and not judged.
+    for op in ["preempt", "migrate"]:
+        c, r = cf.get(f"cg_c_{op}_guard"), rf.get(f"cg_rust_{op}_guard")
+        if c is None or r is None:
+            rows.append(("guard", op, "-", "missing", "missing", "no"))
+            continue
+        verdict = compare(c, r)
+        same += verdict == "yes"
+        rows.append(("guard", op, "-", "; ".join(c), "; ".join(r), verdict))
+    b = functions(b_obj, objdump)[0].get("cg_c_builtin_migrate_guard")
+    r = rf.get("cg_rust_migrate_guard")
+    builtin_row = ("guard, built in", "migrate", "-", "; ".join(b or ["missing"]),
+                   "; ".join(r or ["missing"]),
+                   f"not judged: C inline ({len(b or [])} instructions), Rust calls "
+                   f"({len(r or [])})")
     print("| variable | op | width | C | Rust | identical |")
     print("|---|---|---|---|---|---|")
-    for row in rows + lock_rows:
+    for row in rows + lock_rows + [builtin_row]:
         print("| " + " | ".join(f"`{x}`" if i in (3, 4) else x for i, x in enumerate(row)) + " |")
     shorter = sum(row[5].startswith("no: Rust shorter") for row in rows)
     order = sum(row[5].endswith("other order") for row in rows)

@@ -2,11 +2,13 @@
 /*
  * The C side of `make codegen`: every this_cpu operation, for every size, on a static
  * per-CPU variable and on a dynamic one reached through a structure (as a driver holds it);
- * then fields and elements, and an increment under a local lock.
+ * then fields and elements, an increment under a local lock, and the guards.
  */
 #include <linux/local_lock.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 
 #define GEN(t)									\
 DEFINE_PER_CPU(t, cg_s_##t);							\
@@ -126,6 +128,23 @@ void cg_c_dlock_irq_inc_u64(struct cg_llh *h)
 	this_cpu_ptr(h->p)->count++;
 	local_unlock(&h->p->lock);
 	local_interrupt_enable();
+}
+
+/*
+ * The guards, taken and dropped: preemption (CpuGuard) and migration (MigrateGuard). In a
+ * module sched.h declares migrate_disable() and migrate_enable() as the exported functions;
+ * pcpu_codegen_builtin.c has the inline form that built-in code gets.
+ */
+void cg_c_preempt_guard(void)
+{
+	preempt_disable();
+	preempt_enable();
+}
+
+void cg_c_migrate_guard(void)
+{
+	migrate_disable();
+	migrate_enable();
 }
 
 MODULE_LICENSE("GPL");

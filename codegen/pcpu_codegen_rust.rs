@@ -5,8 +5,8 @@
 use kernel::{
     new_local_locked,
     percpu::{
-        define_per_cpu, percpu_field, static_local_locked, DynamicPerCpu, LocalInt, LocalLock,
-        LocalLocked, LocalLockedIrq, ThisCpuOps,
+        define_per_cpu, percpu_field, static_local_locked, CpuGuard, DynamicPerCpu, LocalInt,
+        LocalLock, LocalLocked, LocalLockedIrq, MigrateGuard, ThisCpuOps,
     },
     prelude::*,
 };
@@ -257,4 +257,14 @@ pub extern "C" fn cg_rust_dlock_inc_u64(h: &LlHolder) {
 #[no_mangle]
 pub extern "C" fn cg_rust_dlock_irq_inc_u64(h: &LlHolder) {
     *h.q.lock() += 1
+}
+
+// The guards, taken and dropped: the same code in a module and built in.
+#[no_mangle]
+pub extern "C" fn cg_rust_preempt_guard() {
+    drop(CpuGuard::new())
+}
+#[no_mangle]
+pub extern "C" fn cg_rust_migrate_guard() {
+    drop(MigrateGuard::new())
 }

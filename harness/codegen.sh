@@ -14,7 +14,8 @@ cp -r "$TOP/codegen" "$ROOT/src/codegen"
 in_root "$KMAKE O=$out M=/src/codegen modules" >"$TOP/out/codegen-build.log" 2>&1 ||
 	{ cat "$TOP/out/codegen-build.log" >&2; die "building the codegen modules failed"; }
 st=0
-IN_DIR=/src/codegen in_root "python3 compare.py pcpu_codegen_c.o pcpu_codegen_rust.o llvm-objdump" \
+IN_DIR=/src/codegen in_root "python3 compare.py pcpu_codegen_c.o pcpu_codegen_rust.o llvm-objdump \
+	pcpu_codegen_builtin.o" \
 	>"$TOP/out/codegen-$name.md" || st=$?
 cat "$TOP/out/codegen-$name.md"
 exit $st

@@ -15,7 +15,7 @@ out=/src/out-kunit
 txt=$TOP/out/kunit-run.txt
 log "kunit.py run --kunitconfig=rust/kernel/percpu (build: $out, output: out/kunit-run.txt)"
 st=0
-with_progress "kunit.py run" "tail -n 1 '$txt' | cut -c1-100" in_root "python3 \
+with_progress "kunit.py run" "tail -n 1 '$txt' | cut -c1-100" in_root "python3 -u \
 	tools/testing/kunit/kunit.py run --arch=x86_64 --make_options LLVM=1 --jobs=$(nproc) \
 	--build_dir=$out --kunitconfig=rust/kernel/percpu --qemu_args='-smp 4' --timeout=1800" \
 	>"$txt" 2>&1 || st=$?

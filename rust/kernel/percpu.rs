@@ -127,7 +127,6 @@ pub use self::{
     dynamic::DynamicPerCpu,
     field::{
         percpu_field,
-        PerCpuBase,
         PerCpuElem,
         PerCpuField, //
     },

@@ -96,6 +96,10 @@ impl Drop for CpuGuard {
 /// While the guard exists, the CPU cannot be taken offline; hold it briefly. The guard is
 /// neither [`Send`] nor [`Sync`]. Leaking it is safe but keeps the task on this CPU for good.
 ///
+/// Making and dropping it calls the exported `migrate_disable()` and `migrate_enable()`, as a C
+/// module does; built-in C code gets them inline, which needs the scheduler's `runqueues`, not
+/// exported to modules, so Rust code, built in or not, makes the calls.
+///
 /// [`PerCpu::get`]: crate::percpu::PerCpu::get
 /// [`CpuStable`]: crate::percpu::CpuStable
 ///

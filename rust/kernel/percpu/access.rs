@@ -20,23 +20,11 @@ use core::marker::PhantomData;
 
 pub(super) mod sealed {
     /// Seals [`CpuStable`](super::CpuStable) and [`CpuPinned`](super::CpuPinned).
-    pub trait Proof {
-        /// With `CONFIG_RUST_PERCPU_HARDENED`, checks that the task is not preemptible, as the
-        /// [`CpuPinned`](super::CpuPinned) proofs promise (one made by
-        /// `LocalInterruptDisabled::assume_disabled` may not hold). The proofs that leave the
-        /// task preemptible override it with nothing.
-        #[inline(always)]
-        fn hardened_check() {
-            super::hardened_check_pinned();
-        }
-    }
+    pub trait Proof {}
 
     impl Proof for crate::preempt::CpuGuard {}
     impl Proof for crate::interrupt::LocalInterruptDisabled {}
-    impl Proof for crate::preempt::MigrateGuard {
-        #[inline(always)]
-        fn hardened_check() {}
-    }
+    impl Proof for crate::preempt::MigrateGuard {}
 
     /// Seals [`PerCpu`](super::PerCpu).
     pub trait Variable {}
@@ -126,18 +114,15 @@ pub unsafe trait PerCpu: sealed::Variable {
     /// cannot outlive the borrow of it. Under a `CpuGuard` or with interrupts off the caller must
     /// not sleep; under a `MigrateGuard` it may. Interrupt handlers, other tasks and other CPUs
     /// may hold references to the same value at the same time, hence `Self::Item: Sync`.
-    ///
-    /// # Panics
-    ///
-    /// With `CONFIG_RUST_PERCPU_HARDENED`, panics if a [`CpuGuard`] or
-    /// [`LocalInterruptDisabled`] proof finds the task preemptible after all.
+    /// (So nothing memory-safe rests on the proof, and `CONFIG_RUST_PERCPU_HARDENED` checks
+    /// nothing here; it checks the proofs of [`PerCpu::get_with_irq_off`] and
+    /// [`PerCpu::get_mut`].)
     #[doc(alias("this_cpu_ptr", "get_cpu_ptr"))]
     #[inline]
     fn get<'a, G: CpuStable>(&'a self, _pinned: &'a G) -> &'a Self::Item
     where
         Self::Item: Sync,
     {
-        G::hardened_check();
         // SAFETY: `this_cpu_ptr` gives the slot of the CPU the task runs on (which `_pinned`
         // keeps the current one for `'a`, though soundness does not rest on that), and by the
         // safety requirements of `PerCpu` every possible CPU's slot holds an initialised `Item`
@@ -192,6 +177,11 @@ pub unsafe trait PerCpu: sealed::Variable {
     /// this CPU (if the variable is used in one, `_pinned` must be a [`LocalInterruptDisabled`]
     /// and the variable unused in NMIs), and not by another CPU (through [`PerCpu::remote`],
     /// [`PerCpu::iter`] or a `this_cpu` operation). The caller must not sleep during `'a`.
+    ///
+    /// # Panics
+    ///
+    /// With `CONFIG_RUST_PERCPU_HARDENED`, panics if the task is preemptible after all (a
+    /// [`LocalInterruptDisabled::assume_disabled`] that did not hold).
     #[inline]
     unsafe fn get_mut<'a, G: CpuPinned>(&'a self, _pinned: &'a mut G) -> Pin<&'a mut Self::Item> {
         hardened_check_pinned();

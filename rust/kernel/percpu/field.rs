@@ -5,6 +5,7 @@
 //!
 //! C header: [`include/linux/percpu-defs.h`](srctree/include/linux/percpu-defs.h)
 
+use self::private::PerCpuBase;
 use super::{
     access::sealed,
     ops::private::{
@@ -32,31 +33,46 @@ use core::{
     ptr, //
 };
 
-/// A per-CPU variable that fields and elements can be taken from: a static one
-/// ([`define_per_cpu!`](super::define_per_cpu)) or a [`DynamicPerCpu`].
-///
-/// Sealed through its supertrait [`PerCpu`]; public only because it bounds the public types
-/// and impls of [`PerCpuField`] and [`PerCpuElem`].
-///
-/// # Safety
-///
-/// [`PerCpuBase::this_cpu_op`] acts on the variable at `PerCpu::ptr()` as `Width::this_cpu`
-/// does on that address.
-#[doc(hidden)]
-pub unsafe trait PerCpuBase: PerCpu {
-    /// The operation `OP` on the `I` at byte offset `OFF` of the current CPU's value, plus
-    /// `index * size_of::<I>()` if `INDEXED` (see `Width::this_cpu`).
+pub(super) mod private {
+    use super::{
+        PerCpu,
+        PerCpuInteger, //
+    };
+
+    /// A per-CPU variable that fields and elements can be taken from: a static one
+    /// ([`define_per_cpu!`](crate::percpu::define_per_cpu)) or a
+    /// [`DynamicPerCpu`](crate::percpu::DynamicPerCpu).
+    ///
+    /// Sealed through its supertrait [`PerCpu`], and not nameable outside the kernel crate.
     ///
     /// # Safety
     ///
-    /// In every possible CPU's value of the variable, that `I` is a [`LocalInt<I>`] (a field or
-    /// an element of the value, or one nested in those).
-    unsafe fn this_cpu_op<I: PerCpuInteger, const OP: u8, const OFF: usize, const INDEXED: bool>(
-        &self,
-        index: usize,
-        a: I::Repr,
-        b: I::Repr,
-    ) -> I::Repr;
+    /// [`PerCpuBase::this_cpu_op`] acts on the variable at `PerCpu::ptr()` as `Width::this_cpu`
+    /// does on that address.
+    // Reachable as the bound of the public impls of `PerCpuElem`, which the lint does not
+    // follow; `pub(crate)` would make that bound more private than the impls.
+    #[allow(unreachable_pub)]
+    pub unsafe trait PerCpuBase: PerCpu {
+        /// The operation `OP` on the `I` at byte offset `OFF` of the current CPU's value, plus
+        /// `index * size_of::<I>()` if `INDEXED` (see `Width::this_cpu`).
+        ///
+        /// # Safety
+        ///
+        /// In every possible CPU's value of the variable, that `I` is a
+        /// [`LocalInt<I>`](crate::percpu::LocalInt) (a field or an element of the value, or one
+        /// nested in those).
+        unsafe fn this_cpu_op<
+            I: PerCpuInteger,
+            const OP: u8,
+            const OFF: usize,
+            const INDEXED: bool,
+        >(
+            &self,
+            index: usize,
+            a: I::Repr,
+            b: I::Repr,
+        ) -> I::Repr;
+    }
 }
 
 // SAFETY: `this_cpu_op` passes `PerCpu::ptr()` to `Width::this_cpu`.

@@ -539,11 +539,7 @@ impl<T, const IRQ: bool> Drop for LocalLockGuard<'_, T, IRQ> {
     }
 }
 
-impl<T, const IRQ: bool> sealed::Proof for LocalLockGuard<'_, T, IRQ> {
-    /// On `CONFIG_PREEMPT_RT` the holder stays preemptible.
-    #[inline(always)]
-    fn hardened_check() {}
-}
+impl<T, const IRQ: bool> sealed::Proof for LocalLockGuard<'_, T, IRQ> {}
 
 // The task that made the guard holds a local lock, which keeps it on its CPU (preemption or
 // migration disabled) until the guard is dropped, and `NotThreadSafe` makes the guard `!Send`

@@ -279,19 +279,17 @@ mod tests {
         assert_eq!(SCRATCH.remote(cpu).map(|s| s[3]), Ok(43));
     }
 
-    /// Defines `$name`, which checks every `this_cpu` operation for the integer type `$t` on a
-    /// static and on a dynamic per-CPU variable. (`#[test]` functions cannot come from a
-    /// macro: `#[kunit_tests]` only sees the ones written out.)
+    /// Checks every `this_cpu` operation for the integer type `$t` on a static and on a dynamic
+    /// per-CPU variable. (`#[test]` functions cannot come from a macro: `#[kunit_tests]` only
+    /// sees the ones written out.)
     macro_rules! ops_case {
-        ($name:ident, $t:ty) => {
-            fn $name() -> Result {
-                define_per_cpu!(static S: LocalInt<$t> = LocalInt::new(<$t>::MAX));
-                let d = DynamicPerCpu::<LocalInt<$t>>::new_zeroed(GFP_KERNEL)?;
-                check_ops::<$t, _>(&S)?;
-                check_ops::<$t, _>(&d)?;
-                Ok(())
-            }
-        };
+        ($t:ty) => {{
+            define_per_cpu!(static S: LocalInt<$t> = LocalInt::new(<$t>::MAX));
+            let d = DynamicPerCpu::<LocalInt<$t>>::new_zeroed(GFP_KERNEL)?;
+            check_ops::<$t, _>(&S)?;
+            check_ops::<$t, _>(&d)?;
+            Ok(())
+        }};
     }
 
     /// Runs every operation with preemption disabled, so that all act on the same CPU's slot.
@@ -403,105 +401,69 @@ mod tests {
                     const ONE: Self = 1;
                     const MAX_: Self = <$t>::MAX;
                     const MIN_: Self = <$t>::MIN;
+                    #[allow(
+                        clippy::unnecessary_fallible_conversions,
+                        reason = "one body for all types, and `i8` has no `From<u8>`"
+                    )]
                     fn from_u8(v: u8) -> Self {
-                        <$t>::from(v)
+                        // The tests use values below 128, which every type holds; a larger one
+                        // would make the checks fail, not pass.
+                        <$t>::try_from(v).unwrap_or(<$t>::MAX)
                     }
                 }
             )*
         };
     }
-    ops_test_int!(u8, u16, u32, u64, i16, i32, i64);
-
-    impl OpsTestInt for i8 {
-        const ZERO: Self = 0;
-        const ONE: Self = 1;
-        const MAX_: Self = i8::MAX;
-        const MIN_: Self = i8::MIN;
-        fn from_u8(v: u8) -> Self {
-            // All values used by the tests are below 128.
-            v as i8
-        }
-    }
-
-    impl OpsTestInt for usize {
-        const ZERO: Self = 0;
-        const ONE: Self = 1;
-        const MAX_: Self = usize::MAX;
-        const MIN_: Self = usize::MIN;
-        fn from_u8(v: u8) -> Self {
-            usize::from(v)
-        }
-    }
-
-    impl OpsTestInt for isize {
-        const ZERO: Self = 0;
-        const ONE: Self = 1;
-        const MAX_: Self = isize::MAX;
-        const MIN_: Self = isize::MIN;
-        fn from_u8(v: u8) -> Self {
-            isize::from(v)
-        }
-    }
-
-    ops_case!(case_u8, u8);
-    ops_case!(case_u16, u16);
-    ops_case!(case_u32, u32);
-    ops_case!(case_u64, u64);
-    ops_case!(case_usize, usize);
-    ops_case!(case_i8, i8);
-    ops_case!(case_i16, i16);
-    ops_case!(case_i32, i32);
-    ops_case!(case_i64, i64);
-    ops_case!(case_isize, isize);
+    ops_test_int!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
 
     #[test]
     fn ops_u8() -> Result {
-        case_u8()
+        ops_case!(u8)
     }
 
     #[test]
     fn ops_u16() -> Result {
-        case_u16()
+        ops_case!(u16)
     }
 
     #[test]
     fn ops_u32() -> Result {
-        case_u32()
+        ops_case!(u32)
     }
 
     #[test]
     fn ops_u64() -> Result {
-        case_u64()
+        ops_case!(u64)
     }
 
     #[test]
     fn ops_usize() -> Result {
-        case_usize()
+        ops_case!(usize)
     }
 
     #[test]
     fn ops_i8() -> Result {
-        case_i8()
+        ops_case!(i8)
     }
 
     #[test]
     fn ops_i16() -> Result {
-        case_i16()
+        ops_case!(i16)
     }
 
     #[test]
     fn ops_i32() -> Result {
-        case_i32()
+        ops_case!(i32)
     }
 
     #[test]
     fn ops_i64() -> Result {
-        case_i64()
+        ops_case!(i64)
     }
 
     #[test]
     fn ops_isize() -> Result {
-        case_isize()
+        ops_case!(isize)
     }
 
     /// A value with a field of every width, arrays, nested arrays and a nested struct, for the
@@ -599,7 +561,7 @@ mod tests {
     /// its own bytes, at the offset and index the compiler chose.
     fn check_fields<V>(v: &V) -> Result
     where
-        V: PerCpuBase<Item = Mixed> + Sync,
+        V: crate::percpu::field::private::PerCpuBase<Item = Mixed> + Sync,
     {
         macro_rules! fill {
             ($i:expr, $h:expr) => {{

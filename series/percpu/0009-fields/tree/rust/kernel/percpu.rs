@@ -113,7 +113,6 @@ pub use self::{
     dynamic::DynamicPerCpu,
     field::{
         percpu_field,
-        PerCpuBase,
         PerCpuElem,
         PerCpuField, //
     },

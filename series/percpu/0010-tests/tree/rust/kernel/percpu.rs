@@ -115,7 +115,6 @@ pub use self::{
     dynamic::DynamicPerCpu,
     field::{
         percpu_field,
-        PerCpuBase,
         PerCpuElem,
         PerCpuField, //
     },
