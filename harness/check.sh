@@ -80,16 +80,19 @@ if want checkpatch; then
 		>"$ROOT/src/codespell-dictionary.txt"
 	st=0
 	# checkpatch asks "does MAINTAINERS need updating?" of every patch that adds a file; the
-	# series has one MAINTAINERS entry, added with the first file, so instead every file the
-	# series adds must belong to that entry (get_maintainer.pl on the series' tree).
+	# series adds one MAINTAINERS entry, with the first file, and puts the guards and
+	# on_each_cpu into the entries of the C code they wrap, so instead every file the series
+	# adds must belong to one of those entries (get_maintainer.pl on the series' tree).
 	IN_DIR=$SRC in_root "scripts/checkpatch.pl --strict --codespell \
 		--codespellfile=/src/codespell-dictionary.txt --ignore FILE_PATH_CHANGES -q $patches" \
 		>"$TOP/out/checkpatch.log" 2>&1 || st=$?
 	for f in $(git -C "$ROOT$SRC" diff --name-only --diff-filter=A "v$KVER-base" series); do
 		# Not `grep -q`: exiting early would kill get_maintainer.pl with SIGPIPE (pipefail).
 		IN_DIR=$SRC in_root "scripts/get_maintainer.pl --nogit --nogit-fallback --roles -f $f" \
-			2>/dev/null | grep -F 'PER-CPU VARIABLES [RUST]' >/dev/null ||
-			echo "WARNING: $f is not in the series' MAINTAINERS entry" >>"$TOP/out/checkpatch.log"
+			2>/dev/null | grep -E ':(PER-CPU VARIABLES \[RUST\]|SCHEDULER|CPU HOTPLUG)\)' \
+			>/dev/null ||
+			echo "WARNING: $f is in none of the series' MAINTAINERS entries" \
+				>>"$TOP/out/checkpatch.log"
 	done
 	! grep -qE '^(ERROR|WARNING|CHECK)' "$TOP/out/checkpatch.log" || st=1
 	[ $st = 0 ] || cat "$TOP/out/checkpatch.log" >&2
