@@ -36,7 +36,7 @@ that rustc keeps in a leaf function where clang leaves it out; it fails. Any oth
 makes the row longer or different; the verdict then names the instructions that only one side
 has.
 
-Exit status 1 if any Rust sequence is longer or otherwise different.
+Exit status 1 if any Rust sequence is longer or otherwise different, or a function is missing.
 """
 import re
 import subprocess
@@ -332,10 +332,11 @@ def main():
         rows.append(("guard", op, "-", "; ".join(c), "; ".join(r), verdict))
     b = functions(b_obj, objdump)[0].get("cg_c_builtin_migrate_guard")
     r = rf.get("cg_rust_migrate_guard")
-    builtin_row = ("guard, built in", "migrate", "-", "; ".join(b or ["missing"]),
-                   "; ".join(r or ["missing"]),
-                   f"not judged: C inline ({len(b or [])} instructions), Rust calls "
-                   f"({len(r or [])})")
+    if b is None or r is None:
+        builtin_row = ("guard, built in", "migrate", "-", "missing", "missing", "no")
+    else:
+        builtin_row = ("guard, built in", "migrate", "-", "; ".join(b), "; ".join(r),
+                       f"not judged: C inline ({len(b)} instructions), Rust calls ({len(r)})")
     print("| variable | op | width | C | Rust | identical |")
     print("|---|---|---|---|---|---|")
     for row in rows + lock_rows + [builtin_row]:
@@ -366,7 +367,7 @@ def main():
           f"{lock_same} identical, {lock_moved} the same instructions in "
           f"another order, {lock_shorter} shorter in Rust, {lock_other} longer or different in "
           f"Rust")
-    return 0 if other == 0 and lock_other == 0 else 1
+    return 0 if other == 0 and lock_other == 0 and builtin_row[5] != "no" else 1
 
 
 if __name__ == "__main__":

@@ -406,8 +406,8 @@ mod tests {
                         reason = "one body for all types, and `i8` has no `From<u8>`"
                     )]
                     fn from_u8(v: u8) -> Self {
-                        // The tests use values below 128, which every type holds; a larger one
-                        // would make the checks fail, not pass.
+                        // The tests use values below 128 only, which every type holds, so the
+                        // conversion never fails.
                         <$t>::try_from(v).unwrap_or(<$t>::MAX)
                     }
                 }
