@@ -52,7 +52,7 @@ series:
 
 # Builds (CLIPPY=1) and rustfmt-checks the tree at every patch of the series.
 series-check:
-	$(H)/series_check.sh
+	$(H)/series_check.sh $(SERIES)
 
 tree:
 	$(H)/series.sh
@@ -75,7 +75,7 @@ codegen:
 # The reviewer's own run: tools/testing/kunit/kunit.py run with rust/kernel/percpu/.kunitconfig
 # (our suites and the kernel crate's doctests; kunit.py builds its own kernel), x86_64 only.
 kunit:
-	$(H)/series.sh
+	$(H)/series.sh $(SERIES)
 	$(H)/kunit.sh
 
 # Per-CPU increments, Rust against C, in QEMU (BENCH_CPUS=2 CPUs by default).

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make series-check`: builds the tree at every patch of every series, in the order of
 # series/order, incrementally, in a worktree of its own (so the main build is not disturbed),
-# with rustfmtcheck and a CLIPPY=1 build (no warnings from our files) at each step. Reports per
-# patch, as "SERIES N/M subject".
+# with a CLIPPY=1 build, rustfmtcheck and make rustdoc (no warnings from our files; a doc link
+# to an item of a later patch is one) at each step. Reports per patch, as "SERIES N/M subject".
+# Usage: series_check.sh [SERIES...]   only the patches of those series (default: all)
 
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -34,6 +35,12 @@ patches() {
 	done
 }
 list=$(patches)
+if [ $# -gt 0 ]; then
+	for s in "$@"; do
+		grep -q "^$s " <<<"$list" || die "series-check: no series $s in series/order"
+	done
+	list=$(grep -E "^($(IFS='|'; echo "$*")) " <<<"$list")
+fi
 total=$(echo "$list" | wc -l)
 n=0
 while read -r s i c <&3; do
@@ -45,8 +52,8 @@ while read -r s i c <&3; do
 		"build_progress $ROOT$out $(date +%s)" in_root "mkdir -p $out && \
 		KCONFIG_ALLCONFIG=/src/series-check.config \
 		$MAKE allnoconfig >/dev/null && $MAKE CLIPPY=1 $IMAGE_TARGET modules >$out/build.log 2>&1 && \
-		$MAKE rustfmtcheck >$out/fmt.log 2>&1" || st=$?
-	w=$(our_warnings "$ROOT$out/build.log")
+		$MAKE rustfmtcheck >$out/fmt.log 2>&1 && $MAKE rustdoc >$out/rustdoc.log 2>&1" || st=$?
+	w=$(our_warnings "$ROOT$out/build.log"; our_warnings "$ROOT$out/rustdoc.log")
 	if [ $st = 0 ] && [ -z "$w" ]; then
 		find "$ROOT$out" -name '*.o' | wc -l >"$ROOT$out/.objects"
 		echo "ok   $subj"
@@ -54,7 +61,9 @@ while read -r s i c <&3; do
 	else
 		echo "FAIL $subj"
 		[ -z "$w" ] || echo "$w"
-		[ $st = 0 ] || { tail -15 "$ROOT$out/build.log"; tail -15 "$ROOT$out/fmt.log"; } 2>/dev/null
+		[ $st = 0 ] || for l in build fmt rustdoc; do
+			tail -15 "$ROOT$out/$l.log" 2>/dev/null
+		done
 		fail=$((fail + 1))
 	fi
 done 3<<<"$list"

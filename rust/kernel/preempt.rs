@@ -13,8 +13,7 @@ use crate::{
 ///
 /// While preemption is disabled, no other task runs on this CPU and the current task cannot be
 /// migrated to another CPU, so "the current CPU" is a stable notion: per-CPU data can be
-/// reached with references bound to a borrow of the guard (see [`kernel::percpu`]). Interrupts
-/// and NMIs still run.
+/// reached with references bound to a borrow of the guard. Interrupts and NMIs still run.
 ///
 /// The code that holds the guard is in atomic context and must not sleep: a sleep schedules,
 /// which may migrate the task while references into the old CPU's data live on. Nothing checks
@@ -28,7 +27,6 @@ use crate::{
 /// Leaking the guard (for example with [`core::mem::forget`]) is safe but leaves preemption
 /// disabled for good; no memory safety depends on the guard being dropped.
 ///
-/// [`kernel::percpu`]: crate::percpu
 /// [`SpinLock`]: crate::sync::SpinLock
 /// [`Mutex`]: crate::sync::Mutex
 ///

@@ -16,9 +16,7 @@ use crate::{
 /// The calls run at the same time, in interrupt context with local interrupts disabled (on the
 /// calling CPU too), which is why `f` must be [`Sync`] and receives a
 /// [`LocalInterruptDisabled`] proof: with it `f` can reach its CPU's value of any per-CPU
-/// variable, including those of `Send`-only types (see [`kernel::percpu`]). `f` must not sleep.
-///
-/// [`kernel::percpu`]: crate::percpu
+/// variable, including those of `Send`-only types. `f` must not sleep.
 ///
 /// Returns [`EINVAL`] when called from interrupt context or with interrupts disabled, where
 /// waiting for other CPUs could deadlock.
@@ -27,20 +25,19 @@ use crate::{
 ///
 /// ```
 /// use kernel::{
-///     percpu::{
-///         define_per_cpu,
-///         LocalInt,
-///         ThisCpuOps, //
+///     smp,
+///     sync::atomic::{
+///         Atomic,
+///         Relaxed, //
 ///     },
-///     smp, //
 /// };
 ///
-/// define_per_cpu!(static VISITS: LocalInt<u32> = LocalInt::new(0));
-///
-/// let before = VISITS.sum();
-/// smp::on_each_cpu(|_cpu, _irq| VISITS.inc())?;
-/// // Every online CPU counted once.
-/// assert_eq!(VISITS.sum() - before, kernel::cpumask::online_cpus().weight());
+/// let calls = Atomic::new(0u32);
+/// smp::on_each_cpu(|_cpu, _irq| {
+///     calls.fetch_add(1, Relaxed);
+/// })?;
+/// // Every online CPU ran the closure once.
+/// assert_eq!(calls.load(Relaxed), kernel::cpumask::online_cpus().weight());
 /// # Ok::<(), Error>(())
 /// ```
 #[doc(alias = "on_each_cpu_cond_mask")]
