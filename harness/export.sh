@@ -44,6 +44,8 @@ need (series/order): move $b after it, or name it on its line"
 		done
 		args+=(--base="v$KVER-base")
 	fi
+	# A series with an "rfc" file (which says why) is posted as [RFC PATCH].
+	[ ! -f "$TOP/series/$s/rfc" ] || args+=(--rfc)
 	if [ -f "$TOP/series/$s/cover-letter" ]; then
 		git config "branch.series-$s.description" "$(cat "$TOP/series/$s/cover-letter")"
 		args+=(--cover-letter --cover-from-description=subject)
