@@ -135,26 +135,17 @@ pub(super) mod private {
         /// concurrent access to `*ptr` is atomic (a `this_cpu` operation or another `read_once`).
         unsafe fn read_once(ptr: *mut Self) -> Self;
 
-        /// The `this_cpu` operation `OP` (an `op` code) on the `Self` at the
-        /// per-CPU address `base + OFF`, plus `index * size_of::<Self>()` if `INDEXED`, with the
-        /// operands `a` and `b` (`cmpxchg` takes the old value in `a`, the new one in `b`;
-        /// operations with fewer operands ignore the rest). Returns the result, or zero for
-        /// operations without one.
-        ///
-        /// On x86-64 the offset and the index become part of the instruction's memory operand
-        /// (`incl %gs:16(%rax,%rcx,4)`), as in C, instead of an address computed beforehand.
+        /// The `this_cpu` operation `OP` (an `op` code) on the `Self` at the per-CPU address
+        /// `ptr`, with the operands `a` and `b` (`cmpxchg` takes the old value in `a`, the new one
+        /// in `b`; operations with fewer operands ignore the rest). Returns the result, or zero
+        /// for operations without one.
         ///
         /// # Safety
         ///
-        /// That address is the per-CPU address of a `Self` that is allocated and initialised for
-        /// every possible CPU, and that nothing accesses concurrently except these operations and
+        /// `ptr` is the per-CPU address of a `Self` that is allocated and initialised for every
+        /// possible CPU, and that nothing accesses concurrently except these operations and
         /// [`Width::read_once`].
-        unsafe fn this_cpu<const OP: u8, const OFF: usize, const INDEXED: bool>(
-            base: *mut u8,
-            index: usize,
-            a: Self,
-            b: Self,
-        ) -> Self;
+        unsafe fn this_cpu<const OP: u8>(ptr: *mut Self, a: Self, b: Self) -> Self;
 
         /// `this_cpu_try_cmpxchg`: replaces the value at `ptr` with `new` if it is `*old` and
         /// returns `true`, else stores the value found in `*old` and returns `false`.
@@ -176,7 +167,7 @@ pub(super) mod private {
             // that is an `UnsafeCell<T>` with the layout of `T` and so of `T::Repr`
             // (`PerCpuInteger`), initialised for every possible CPU; `LocalInt` is only accessed
             // through `this_cpu` operations and atomic loads.
-            unsafe { T::Repr::this_cpu::<OP, 0, false>(self.ptr().as_raw().cast(), 0, a, b) }
+            unsafe { T::Repr::this_cpu::<OP>(self.ptr().as_raw().cast(), a, b) }
         }
     }
 }
@@ -251,9 +242,8 @@ macro_rules! __percpu_seg {
 ///
 /// Arguments: the operation; the width as `(size keyword, register class, template modifier,
 /// accumulator register)`; the memory operand in the template and the `asm!` operands it names
-/// (a register holding the address, `"[{p} + {o}]", [p = in(reg) ptr, o = const OFF]`, or the
-/// variable's symbol, `"[rip + {s} + {o}]", [s = sym SLOT, o = const OFF]`, which gives the
-/// `%gs:var(%rip)` form of C); the unsigned type of the width; the operands `a` and `b`, of that
+/// (a register holding the address, `"[{p}]", [p = in(reg) ptr]`, or the variable's symbol,
+/// `"[rip + {s}]", [s = sym SLOT]`, which gives the `%gs:var(%rip)` form of C); the unsigned type of the width; the operands `a` and `b`, of that
 /// type (ignored where the operation has fewer). Evaluates to the result, or zero.
 ///
 /// To be used inside an `unsafe` block whose caller guarantees that the address is the per-CPU
@@ -407,50 +397,26 @@ macro_rules! impl_width {
 
             #[cfg(all(CONFIG_X86_64, not(testlib)))]
             #[inline(always)]
-            unsafe fn this_cpu<const OP: u8, const OFF: usize, const INDEXED: bool>(
-                base: *mut u8,
-                index: usize,
-                a: Self,
-                b: Self,
-            ) -> Self {
+            unsafe fn this_cpu<const OP: u8>(ptr: *mut Self, a: Self, b: Self) -> Self {
                 // C's `this_cpu_xchg` branches on the flags that `cmpxchg` sets (an `asm` flag
                 // output), which `asm!` cannot return. With inline helpers the C macro itself is
-                // inlined for a whole variable, instruction for instruction.
-                if cfg!(CONFIG_RUST_INLINE_HELPERS) && OP == op::XCHG && OFF == 0 && !INDEXED {
+                // inlined, instruction for instruction.
+                if cfg!(CONFIG_RUST_INLINE_HELPERS) && OP == op::XCHG {
                     ::kernel::macros::paste! {
-                        // SAFETY: By the safety requirements, `base` is the per-CPU address of a
+                        // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a
                         // `Self`, which is what the helper takes.
-                        return unsafe { bindings::[<this_cpu_xchg_ $u>](base.cast(), a) };
+                        return unsafe { bindings::[<this_cpu_xchg_ $u>](ptr, a) };
                     }
                 }
-                // SAFETY: By the safety requirements, `base + OFF` (plus `index` times the width
-                // if `INDEXED`) is the per-CPU address of a valid `Self` that only `this_cpu`
-                // operations and atomic loads access, as `__percpu_asm!` requires of its memory
-                // operand.
-                unsafe {
-                    if INDEXED {
-                        crate::__percpu_asm!(OP, $w, "[{p} + {i}*{sc} + {o}]",
-                            [p = in(reg) base, i = in(reg) index, sc = const size_of::<Self>(),
-                             o = const OFF], Self, a, b)
-                    } else {
-                        crate::__percpu_asm!(OP, $w, "[{p} + {o}]",
-                            [p = in(reg) base, o = const OFF], Self, a, b)
-                    }
-                }
+                // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a valid
+                // `Self` that only `this_cpu` operations and atomic loads access, as
+                // `__percpu_asm!` requires of its memory operand.
+                unsafe { crate::__percpu_asm!(OP, $w, "[{p}]", [p = in(reg) ptr], Self, a, b) }
             }
 
             #[cfg(not(all(CONFIG_X86_64, not(testlib))))]
             #[inline(always)]
-            unsafe fn this_cpu<const OP: u8, const OFF: usize, const INDEXED: bool>(
-                base: *mut u8,
-                index: usize,
-                a: Self,
-                b: Self,
-            ) -> Self {
-                // Only computes the address, as C's `&p->field` on a `__percpu` pointer does; it
-                // lies in the variable (safety requirements), so nothing wraps.
-                let bytes = OFF.wrapping_add(index.wrapping_mul(size_of::<Self>()));
-                let ptr = base.wrapping_add(bytes).cast::<Self>();
+            unsafe fn this_cpu<const OP: u8>(ptr: *mut Self, a: Self, b: Self) -> Self {
                 ::kernel::macros::paste! {
                     // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a
                     // `Self`, which is what the helpers take.
@@ -499,9 +465,7 @@ macro_rules! impl_width {
                 if cfg!(all(CONFIG_X86_64, not(CONFIG_RUST_INLINE_HELPERS), not(testlib))) {
                     let expected = *old;
                     // SAFETY: The caller's guarantees are those of `this_cpu` for `ptr`.
-                    let prev = unsafe {
-                        Self::this_cpu::<{ op::CMPXCHG }, 0, false>(ptr.cast(), 0, expected, new)
-                    };
+                    let prev = unsafe { Self::this_cpu::<{ op::CMPXCHG }>(ptr, expected, new) };
                     if prev != expected {
                         *old = prev;
                     }

@@ -135,23 +135,17 @@ pub(super) mod private {
         /// concurrent access to `*ptr` is atomic (a `this_cpu` operation or another `read_once`).
         unsafe fn read_once(ptr: *mut Self) -> Self;
 
-        /// The `this_cpu` operation `OP` (an `op` code) on the `Self` at the
-        /// per-CPU address `base + OFF`, plus `index * size_of::<Self>()` if `INDEXED`, with the
-        /// operands `a` and `b` (`cmpxchg` takes the old value in `a`, the new one in `b`;
-        /// operations with fewer operands ignore the rest). Returns the result, or zero for
-        /// operations without one.
+        /// The `this_cpu` operation `OP` (an `op` code) on the `Self` at the per-CPU address
+        /// `ptr`, with the operands `a` and `b` (`cmpxchg` takes the old value in `a`, the new one
+        /// in `b`; operations with fewer operands ignore the rest). Returns the result, or zero
+        /// for operations without one.
         ///
         /// # Safety
         ///
-        /// That address is the per-CPU address of a `Self` that is allocated and initialised for
-        /// every possible CPU, and that nothing accesses concurrently except these operations and
+        /// `ptr` is the per-CPU address of a `Self` that is allocated and initialised for every
+        /// possible CPU, and that nothing accesses concurrently except these operations and
         /// [`Width::read_once`].
-        unsafe fn this_cpu<const OP: u8, const OFF: usize, const INDEXED: bool>(
-            base: *mut u8,
-            index: usize,
-            a: Self,
-            b: Self,
-        ) -> Self;
+        unsafe fn this_cpu<const OP: u8>(ptr: *mut Self, a: Self, b: Self) -> Self;
 
         /// `this_cpu_try_cmpxchg`: replaces the value at `ptr` with `new` if it is `*old` and
         /// returns `true`, else stores the value found in `*old` and returns `false`.
@@ -173,7 +167,7 @@ pub(super) mod private {
             // that is an `UnsafeCell<T>` with the layout of `T` and so of `T::Repr`
             // (`PerCpuInteger`), initialised for every possible CPU; `LocalInt` is only accessed
             // through `this_cpu` operations and atomic loads.
-            unsafe { T::Repr::this_cpu::<OP, 0, false>(self.ptr().as_raw().cast(), 0, a, b) }
+            unsafe { T::Repr::this_cpu::<OP>(self.ptr().as_raw().cast(), a, b) }
         }
     }
 }
@@ -234,16 +228,7 @@ macro_rules! impl_width {
             }
 
             #[inline(always)]
-            unsafe fn this_cpu<const OP: u8, const OFF: usize, const INDEXED: bool>(
-                base: *mut u8,
-                index: usize,
-                a: Self,
-                b: Self,
-            ) -> Self {
-                // Only computes the address, as C's `&p->field` on a `__percpu` pointer does; it
-                // lies in the variable (safety requirements), so nothing wraps.
-                let bytes = OFF.wrapping_add(index.wrapping_mul(size_of::<Self>()));
-                let ptr = base.wrapping_add(bytes).cast::<Self>();
+            unsafe fn this_cpu<const OP: u8>(ptr: *mut Self, a: Self, b: Self) -> Self {
                 ::kernel::macros::paste! {
                     // SAFETY: By the safety requirements, `ptr` is the per-CPU address of a
                     // `Self`, which is what the helpers take.
