@@ -243,8 +243,9 @@ macro_rules! __percpu_seg {
 /// Arguments: the operation; the width as `(size keyword, register class, template modifier,
 /// accumulator register)`; the memory operand in the template and the `asm!` operands it names
 /// (a register holding the address, `"[{p}]", [p = in(reg) ptr]`, or the variable's symbol,
-/// `"[rip + {s}]", [s = sym SLOT]`, which gives the `%gs:var(%rip)` form of C); the unsigned type of the width; the operands `a` and `b`, of that
-/// type (ignored where the operation has fewer). Evaluates to the result, or zero.
+/// `"[rip + {s}]", [s = sym SLOT]`, which gives the `%gs:var(%rip)` form of C); the unsigned
+/// type of the width; the operands `a` and `b`, of that type (ignored where the operation has
+/// fewer). Evaluates to the result, or zero.
 ///
 /// To be used inside an `unsafe` block whose caller guarantees that the address is the per-CPU
 /// address of a valid, initialised integer of the width, that only `this_cpu` operations and
