@@ -133,8 +133,9 @@ macro_rules! __percpu_sym_ops {
         // in, `$slot` is the per-CPU variable, and by those of `this_cpu_op` it is a
         // `LocalInt<I>` (of width `$u`) on every possible CPU, which only `this_cpu` operations
         // and atomic loads access.
-        let r: $u =
-            unsafe { $crate::__percpu_asm!(OP, $w, "[rip + {s}]", [s = sym $slot], $u, a, b) };
+        let r: $u = unsafe {
+            $crate::__percpu_asm!(OP, $w, "[rip + {s}]", [s = sym $slot], $u, a, b)
+        };
         // SAFETY: As for `a` and `b`.
         unsafe { ::core::mem::transmute_copy(&r) }
     }};
